@@ -1,4 +1,4 @@
-namespace Realm.Engine.Cpu;
+namespace Realm.Engine.Compute;
 
 /// <summary>
 /// Where kernels run: a vector width and a pool of threads. Results are deterministic for a given

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Realm.Engine.Cpu;
+namespace Realm.Engine.Compute;
 
 /// <summary>
 /// A 64-byte aligned block of floats outside the GC heap: big tensors live here so the GC never scans

@@ -1,6 +1,6 @@
 using System.Runtime.Intrinsics;
 
-namespace Realm.Engine.Cpu;
+namespace Realm.Engine.Compute;
 
 /// <summary>Which vector width a kernel runs with. Every kernel has all three paths and tests force each.</summary>
 public enum SimdLevel

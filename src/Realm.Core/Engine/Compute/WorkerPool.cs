@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace Realm.Engine.Cpu;
+namespace Realm.Engine.Compute;
 
 /// <summary>One item of a parallel loop. A struct, so a loop allocates nothing.</summary>
 public interface IParallelWork
