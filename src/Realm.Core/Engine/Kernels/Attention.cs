@@ -86,15 +86,16 @@ public static unsafe class Attention
     }
 
     /// <summary>
-    /// Turns score rows into probabilities in place: row r covers keys [0, limit0 + r] (inclusive); keys
-    /// after that, up to <paramref name="width"/>, become 0. Returns nothing; writes each row's lse.
+    /// Turns score rows into probabilities in place: row r covers keys [0, limit0 + r·limitStep]
+    /// (inclusive); keys after that, up to <paramref name="width"/>, become 0. Writes each row's lse if asked.
     /// </summary>
-    internal static void SoftmaxRows(SimdLevel simd, float* s, int lds, int rows, int limit0, int width, float* lse, int lseStride)
+    internal static void SoftmaxRows(SimdLevel simd, float* s, int lds, int rows, int limit0, int limitStep, int width,
+        float* lse, int lseStride)
     {
         for (int r = 0; r < rows; r++)
         {
             float* row = s + (long)r * lds;
-            int count = limit0 + r + 1;
+            int count = limit0 + r * limitStep + 1;
             float l = simd switch
             {
                 SimdLevel.Vector512 => SoftmaxRow<V512>(row, count),
@@ -233,7 +234,7 @@ public static unsafe class Attention
                     int rows = Math.Min(AttentionBlocks.Rows, i1 - r0), nKeys = r0 + rows;
                     long row = start + r0;
                     Scores(_simd, _q + row * _stride + hq * hd, _stride, rows, kt, ldk, nKeys, hd, sc, ldk, _shape.Scale);
-                    SoftmaxRows(_simd, sc, ldk, rows, r0, nKeys, _lse == null ? null : _lse + row * _shape.Heads + hq, _shape.Heads);
+                    SoftmaxRows(_simd, sc, ldk, rows, r0, 1, nKeys, _lse == null ? null : _lse + row * _shape.Heads + hq, _shape.Heads);
                     Mix(_simd, sc, ldk, rows, nKeys, v, _stride, _o + row * _oStride + hq * hd, _oStride, hd, false);
                 }
         }

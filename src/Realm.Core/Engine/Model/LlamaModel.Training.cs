@@ -1,0 +1,175 @@
+using Realm.Engine.Compute;
+using Realm.Engine.Kernels;
+
+namespace Realm.Engine.Model;
+
+/// <summary>Forward and backward passes over a packed batch.</summary>
+public sealed unsafe partial class LlamaModel
+{
+    /// <summary>
+    /// Runs the model over <paramref name="batch"/> and writes, per row, the log-probability of its target
+    /// (0 where the target is −1) and, if asked, the entropy of the predicted distribution and the raw
+    /// logits (rows × vocab). With training activations it keeps what <see cref="Backward"/> needs.
+    /// </summary>
+    public void Forward(TokenBatch batch, Activations acts, Span<float> logprobs, Span<float> entropies = default,
+        Span<float> logits = default)
+    {
+        int n = batch.Count, d = Config.HiddenSize;
+        CheckBatch(batch, acts);
+        if (logprobs.Length != n) throw new ArgumentException($"logprobs has {logprobs.Length} slots for {n} rows");
+        if (!entropies.IsEmpty && entropies.Length != n) throw new ArgumentException("entropies length");
+        if (!logits.IsEmpty && logits.Length != (long)n * Config.VocabSize) throw new ArgumentException("logits length");
+
+        fixed (int* tokens = batch.Tokens, targets = batch.Targets, positions = batch.Positions)
+        {
+            float* x = acts.ForTraining ? acts.Layers[0].Input.Ptr : acts.Final.Ptr;
+            Embedding.Forward(Cpu, W(Layout.Embed), tokens, x, n, d);
+            for (int l = 0; l < Config.NumHiddenLayers; l++)
+            {
+                if (acts.ForTraining)
+                {
+                    var a = acts.Layers[l];
+                    float* output = l + 1 < Config.NumHiddenLayers ? acts.Layers[l + 1].Input.Ptr : acts.Final.Ptr;
+                    LayerForward(l, a, a.Input.Ptr, a.Mid.Ptr, output, n, positions, batch.Starts, batch.Lengths);
+                }
+                else
+                {
+                    float* stream = acts.Final.Ptr; // no backward: update the residual stream in place
+                    LayerForward(l, acts.Layers[0], stream, stream, stream, n, positions, batch.Starts, batch.Lengths);
+                }
+            }
+            RmsNorm.Forward(Cpu, acts.Final.Ptr, W(Layout.FinalNorm), acts.FinalNormed.Ptr, acts.FinalRstd.Ptr, n, d, (float)Config.RmsNormEps);
+
+            fixed (float* lp = logprobs, ent = entropies, lg = logits)
+                for (int r0 = 0; r0 < n; r0 += acts.LogitRows)
+                {
+                    int rows = Math.Min(acts.LogitRows, n - r0);
+                    ComputeLogits(acts, r0, rows);
+                    LogSoftmax.Forward(Cpu, acts.Logits.Ptr, rows, Config.VocabSize, targets + r0, lp + r0,
+                        ent == null ? null : ent + r0, acts.LogitLse.Ptr + r0);
+                    if (lg != null)
+                        Buffer.MemoryCopy(acts.Logits.Ptr, lg + (long)r0 * Config.VocabSize,
+                            (long)rows * Config.VocabSize * 4, (long)rows * Config.VocabSize * 4);
+                }
+        }
+    }
+
+    /// <summary>
+    /// Adds ∂(Σ_i coef_i · logprob_i)/∂θ to <paramref name="grads"/> (same layout as the weights), for the
+    /// batch just run through <see cref="Forward"/> with these activations. SFT passes −1/count on
+    /// completion tokens; policy-gradient losses pass advantage-weighted coefficients.
+    /// </summary>
+    public void Backward(TokenBatch batch, Activations acts, ReadOnlySpan<float> coef, NativeBuffer grads)
+    {
+        if (!acts.ForTraining) throw new InvalidOperationException("activations were allocated without training buffers");
+        if (grads.Length != Layout.Total) throw new ArgumentException("gradient buffer does not match the model");
+        int n = batch.Count, d = Config.HiddenSize, v = Config.VocabSize;
+        if (coef.Length != n) throw new ArgumentException($"coef has {coef.Length} values for {n} rows");
+        CheckBatch(batch, acts);
+        float* g = grads.Ptr;
+        float* dRes = acts.DResidual.Ptr, dNormed = acts.DNormed.Ptr;
+
+        fixed (int* tokens = batch.Tokens, targets = batch.Targets, positions = batch.Positions)
+        fixed (float* c = coef)
+        {
+            for (int r0 = 0; r0 < n; r0 += acts.LogitRows)
+            {
+                int rows = Math.Min(acts.LogitRows, n - r0);
+                if (n > acts.LogitRows) ComputeLogits(acts, r0, rows); // the forward pass kept only the last chunk
+                float* logits = acts.Logits.Ptr;
+                LogSoftmax.Backward(Cpu, logits, acts.LogitLse.Ptr + r0, targets + r0, c + r0, logits, rows, v);
+                Linear.BackwardInput(Cpu, logits, rows, v, W(Layout.LmHead), d, dNormed + (long)r0 * d);
+                Linear.BackwardWeight(Cpu, logits, rows, v, acts.FinalNormed.Ptr + (long)r0 * d, d, g + Layout.LmHead);
+            }
+            new Span<float>(dRes, checked(n * d)).Clear();
+            RmsNorm.Backward(Cpu, dNormed, acts.Final.Ptr, W(Layout.FinalNorm), acts.FinalRstd.Ptr, dRes, g + Layout.FinalNorm, n, d);
+
+            for (int l = Config.NumHiddenLayers - 1; l >= 0; l--)
+                LayerBackward(l, acts, n, positions, g, batch.Starts, batch.Lengths);
+
+            Embedding.Backward(Cpu, dRes, tokens, g + Layout.Embed, n, d);
+        }
+    }
+
+    private void CheckBatch(TokenBatch batch, Activations acts)
+    {
+        if (batch.Count > acts.Capacity)
+            throw new ArgumentException($"batch of {batch.Count} rows exceeds the activations' capacity of {acts.Capacity}");
+        batch.Validate(Config.VocabSize, Config.MaxPositionEmbeddings);
+    }
+
+    private void ComputeLogits(Activations acts, int r0, int rows) =>
+        Linear.Forward(Cpu, acts.FinalNormed.Ptr + (long)r0 * Config.HiddenSize, rows, Config.HiddenSize,
+            W(Layout.LmHead), Config.VocabSize, acts.Logits.Ptr);
+
+    /// <summary>
+    /// One decoder layer: mid = x + Attn(norm(x)); output = mid + MLP(norm(mid)). x, mid and output may be
+    /// the same buffer (inference updates the residual stream in place).
+    /// </summary>
+    private void LayerForward(int l, LayerActivations a, float* x, float* mid, float* output, int n, int* positions,
+        int[] starts, int[] lengths)
+    {
+        var o = Layout.Layers[l];
+        var sh = Layout.Attention;
+        int d = Config.HiddenSize, f = Config.IntermediateSize, qkvw = Layout.QkvWidth;
+        float eps = (float)Config.RmsNormEps;
+
+        RmsNorm.Forward(Cpu, x, W(o.AttnNorm), a.Normed1.Ptr, a.Rstd1.Ptr, n, d, eps);
+        ProjectQkv(o, a.Normed1.Ptr, n, a.Qkv.Ptr);
+        Rope.Apply(Cpu, Rotary, a.Qkv.Ptr, n, qkvw, sh.Heads, positions);
+        Rope.Apply(Cpu, Rotary, a.Qkv.Ptr + sh.QueryWidth, n, qkvw, sh.KvHeads, positions);
+        float* qkv = a.Qkv.Ptr;
+        Attention.Forward(Cpu, sh, qkv, qkv + sh.QueryWidth, qkv + sh.QueryWidth + sh.KvWidth, qkvw,
+            a.Attn.Ptr, sh.QueryWidth, a.Lse.Ptr, starts, lengths);
+        if (mid != x) Buffer.MemoryCopy(x, mid, (long)n * d * 4, (long)n * d * 4);
+        Linear.Forward(Cpu, a.Attn.Ptr, n, sh.QueryWidth, W(o.O), d, mid, accumulate: true);
+
+        RmsNorm.Forward(Cpu, mid, W(o.MlpNorm), a.Normed2.Ptr, a.Rstd2.Ptr, n, d, eps);
+        Linear.Forward(Cpu, a.Normed2.Ptr, n, d, W(o.GateUp), 2 * f, a.GateUp.Ptr);
+        SwiGlu.Forward(Cpu, a.GateUp.Ptr, a.Act.Ptr, n, f);
+        if (output != mid) Buffer.MemoryCopy(mid, output, (long)n * d * 4, (long)n * d * 4);
+        Linear.Forward(Cpu, a.Act.Ptr, n, f, W(o.Down), d, output, accumulate: true);
+    }
+
+    /// <summary>qkv = h·[Wq;Wk;Wv]ᵀ (+ bias): one GEMM over the adjacent q, k and v weights.</summary>
+    private void ProjectQkv(LayerOffsets o, float* h, int n, float* qkv)
+    {
+        int qkvw = Layout.QkvWidth;
+        bool bias = o.QkvBias >= 0;
+        if (bias)
+            for (int r = 0; r < n; r++) Buffer.MemoryCopy(W(o.QkvBias), qkv + (long)r * qkvw, qkvw * 4L, qkvw * 4L);
+        Linear.Forward(Cpu, h, n, Config.HiddenSize, W(o.Qkv), qkvw, qkv, accumulate: bias);
+    }
+
+    /// <summary>Backpropagates one layer: reads and updates the residual-stream gradient in acts.DResidual.</summary>
+    private void LayerBackward(int l, Activations acts, int n, int* positions, float* g, int[] starts, int[] lengths)
+    {
+        var a = acts.Layers[l];
+        var o = Layout.Layers[l];
+        var sh = Layout.Attention;
+        int d = Config.HiddenSize, f = Config.IntermediateSize, qkvw = Layout.QkvWidth;
+        float* dRes = acts.DResidual.Ptr, dNormed = acts.DNormed.Ptr;
+
+        // MLP: output = mid + act·Wdᵀ, act = swiglu(norm(mid)·Wguᵀ).
+        Linear.BackwardInput(Cpu, dRes, n, d, W(o.Down), f, acts.DAct.Ptr);
+        Linear.BackwardWeight(Cpu, dRes, n, d, a.Act.Ptr, f, g + o.Down);
+        SwiGlu.Backward(Cpu, a.GateUp.Ptr, acts.DAct.Ptr, acts.DGateUp.Ptr, n, f);
+        Linear.BackwardInput(Cpu, acts.DGateUp.Ptr, n, 2 * f, W(o.GateUp), d, dNormed);
+        Linear.BackwardWeight(Cpu, acts.DGateUp.Ptr, n, 2 * f, a.Normed2.Ptr, d, g + o.GateUp);
+        RmsNorm.Backward(Cpu, dNormed, a.Mid.Ptr, W(o.MlpNorm), a.Rstd2.Ptr, dRes, g + o.MlpNorm, n, d);
+
+        // Attention: mid = x + attn·Woᵀ, attn = attention(rope(norm(x)·Wqkvᵀ)).
+        Linear.BackwardInput(Cpu, dRes, n, d, W(o.O), sh.QueryWidth, acts.DAttn.Ptr);
+        Linear.BackwardWeight(Cpu, dRes, n, d, a.Attn.Ptr, sh.QueryWidth, g + o.O);
+        float* qkv = a.Qkv.Ptr, dqkv = acts.DQkv.Ptr;
+        Attention.Backward(Cpu, sh, qkv, qkv + sh.QueryWidth, qkv + sh.QueryWidth + sh.KvWidth, qkvw,
+            a.Attn.Ptr, acts.DAttn.Ptr, sh.QueryWidth, a.Lse.Ptr,
+            dqkv, dqkv + sh.QueryWidth, dqkv + sh.QueryWidth + sh.KvWidth, qkvw, starts, lengths);
+        Rope.Apply(Cpu, Rotary, dqkv, n, qkvw, sh.Heads, positions, inverse: true);
+        Rope.Apply(Cpu, Rotary, dqkv + sh.QueryWidth, n, qkvw, sh.KvHeads, positions, inverse: true);
+        if (o.QkvBias >= 0) ColumnSums.Accumulate(Cpu, dqkv, n, qkvw, qkvw, g + o.QkvBias);
+        Linear.BackwardInput(Cpu, dqkv, n, qkvw, W(o.Qkv), d, dNormed);
+        Linear.BackwardWeight(Cpu, dqkv, n, qkvw, a.Normed1.Ptr, d, g + o.Qkv);
+        RmsNorm.Backward(Cpu, dNormed, a.Input.Ptr, W(o.AttnNorm), a.Rstd1.Ptr, dRes, g + o.AttnNorm, n, d);
+    }
+}

@@ -1,0 +1,114 @@
+using Realm.Engine.Compute;
+using Realm.Engine.Model;
+
+namespace Realm.Tests.Model;
+
+/// <summary>The whole model's backward pass against finite differences of its forward pass.</summary>
+public unsafe class ModelGradientTests
+{
+    internal static LlamaConfig TinyConfig(bool bias, bool tied) => new()
+    {
+        HiddenSize = 16, IntermediateSize = 24, NumHiddenLayers = 2, NumAttentionHeads = 4, NumKeyValueHeads = 2,
+        VocabSize = 11, RmsNormEps = 1e-5, RopeTheta = 10000, MaxPositionEmbeddings = 32,
+        TieWordEmbeddings = tied, AttentionBias = bias,
+    };
+
+    internal static TokenBatch RandomBatch(int vocab, int[] lengths, int seed)
+    {
+        var rng = new Random(seed);
+        var seqs = lengths.Select(n => Enumerable.Range(0, n).Select(_ => rng.Next(vocab)).ToArray()).ToList();
+        return TokenBatch.ForNextToken(seqs);
+    }
+
+    internal static float[] RandomCoef(int n, int seed)
+    {
+        var c = TestSupport.Random(n, seed);
+        c[n / 2] = 0f;
+        return c;
+    }
+
+    private static double Loss(LlamaModel model, TokenBatch batch, Activations acts, float[] coef)
+    {
+        var lp = new float[batch.Count];
+        model.Forward(batch, acts, lp);
+        double s = 0;
+        for (int i = 0; i < lp.Length; i++) s += (double)coef[i] * lp[i];
+        return s;
+    }
+
+    public static IEnumerable<object[]> Cases()
+    {
+        foreach (var level in TestSupport.SimdLevels())
+        {
+            yield return new object[] { level[0], true, false };
+            yield return new object[] { level[0], false, true };
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void EveryParameterTensorMatchesFiniteDifferences(SimdLevel simd, bool bias, bool tied)
+    {
+        using var cpu = TestSupport.NewCpu(simd);
+        using var model = new LlamaModel(TinyConfig(bias, tied), cpu);
+        model.InitializeRandom(7, std: 0.4f);
+        if (bias) foreach (var p in model.Layout.Parameters.Where(p => p.Name.EndsWith(".bias")))
+            for (long i = 0; i < p.Length; i++) model.Weights.Ptr[p.Offset + i] = 0.1f * (i % 5 - 2);
+        var batch = RandomBatch(11, new[] { 5, 9, 3 }, 1);
+        var coef = RandomCoef(batch.Count, 2);
+        using var acts = new Activations(model.Layout, batch.Count, forTraining: true);
+        using var grads = new NativeBuffer(model.Layout.Total);
+        var lp = new float[batch.Count];
+        model.Forward(batch, acts, lp);
+        model.Backward(batch, acts, coef, grads);
+
+        var rng = new Random(3);
+        foreach (var p in model.Layout.Parameters)
+        {
+            double maxGrad = 1e-4;
+            for (long i = 0; i < p.Length; i++) maxGrad = Math.Max(maxGrad, Math.Abs(grads.Ptr[p.Offset + i]));
+            for (int s = 0; s < 4; s++)
+            {
+                long i = p.Offset + rng.Next((int)p.Length);
+                float keep = model.Weights.Ptr[i];
+                const float h = 1e-2f;
+                model.Weights.Ptr[i] = keep + h; double up = Loss(model, batch, acts, coef);
+                model.Weights.Ptr[i] = keep - h; double down = Loss(model, batch, acts, coef);
+                model.Weights.Ptr[i] = keep;
+                double numeric = (up - down) / (2 * h);
+                double err = Math.Abs(numeric - grads.Ptr[i]) / maxGrad;
+                Assert.True(err < 3e-2, $"{p.Name}[{i - p.Offset}]: analytic {grads.Ptr[i]:G5} numeric {numeric:G5} (max |g| {maxGrad:G3})");
+            }
+        }
+    }
+
+    [Fact]
+    public void ChunkedLogitsAndInferenceModeAgreeWithTheFullPass()
+    {
+        using var cpu = TestSupport.NewCpu(SimdSupport.Best);
+        using var model = new LlamaModel(TinyConfig(true, false), cpu);
+        model.InitializeRandom(8, std: 0.4f);
+        var batch = RandomBatch(11, new[] { 7, 4, 12 }, 4);
+        var coef = RandomCoef(batch.Count, 5);
+
+        (float[] lp, float[] grad) Run(Activations acts)
+        {
+            var lp = new float[batch.Count];
+            model.Forward(batch, acts, lp);
+            using var g = new NativeBuffer(model.Layout.Total);
+            if (acts.ForTraining) model.Backward(batch, acts, coef, g);
+            return (lp, g.Span.ToArray());
+        }
+
+        using var full = new Activations(model.Layout, batch.Count, forTraining: true);
+        using var chunked = new Activations(model.Layout, batch.Count, forTraining: true, logitBudget: 5 * 11);
+        using var inference = new Activations(model.Layout, batch.Count, forTraining: false);
+        Assert.Equal(5, chunked.LogitRows);
+        var a = Run(full);
+        var b = Run(chunked);
+        var c = Run(inference);
+        TestSupport.AssertClose(b.lp, a.lp, 1e-6, "chunked logprobs");
+        TestSupport.AssertClose(b.grad, a.grad, 1e-5, "chunked gradients");
+        TestSupport.AssertClose(c.lp, a.lp, 1e-6, "inference-mode logprobs");
+    }
+}
