@@ -16,7 +16,7 @@ public sealed partial record LlamaConfig
     /// <summary>Loads <paramref name="path"/>: a config.json file, or a model directory containing one.</summary>
     public static LlamaConfig Load(string path)
     {
-        string file = Directory.Exists(path) ? System.IO.Path.Combine(path, FileName) : path;
+        string file = Directory.Exists(path) ? Path.Combine(path, FileName) : path;
         using JsonDocument document = JsonFile.Parse(file);
         JsonElement root = document.RootElement;
         if (root.ValueKind != JsonValueKind.Object)
@@ -86,7 +86,7 @@ public sealed partial record LlamaConfig
     /// </summary>
     public void Save(string path)
     {
-        string file = Directory.Exists(path) ? System.IO.Path.Combine(path, FileName) : path;
+        string file = Directory.Exists(path) ? Path.Combine(path, FileName) : path;
         Validate(file);
         AtomicFile.Write(file, stream =>
         {
