@@ -6,8 +6,9 @@ namespace Realm.Tests.Model;
 /// <summary>The whole model's backward pass against finite differences of its forward pass.</summary>
 public unsafe class ModelGradientTests
 {
-    internal static LlamaConfig TinyConfig(bool bias, bool tied) => new()
+    internal static LlamaConfig TinyConfig(bool bias, bool tied, string modelType = "llama") => new()
     {
+        ModelType = modelType,
         HiddenSize = 16, IntermediateSize = 24, NumHiddenLayers = 2, NumAttentionHeads = 4, NumKeyValueHeads = 2,
         VocabSize = 11, RmsNormEps = 1e-5, RopeTheta = 10000, MaxPositionEmbeddings = 32,
         TieWordEmbeddings = tied, AttentionBias = bias,
@@ -40,17 +41,18 @@ public unsafe class ModelGradientTests
     {
         foreach (var level in TestSupport.SimdLevels())
         {
-            yield return new object[] { level[0], true, false };
-            yield return new object[] { level[0], false, true };
+            yield return new object[] { level[0], "llama", true, false };  // q/k/v and o biases
+            yield return new object[] { level[0], "qwen2", true, true };   // q/k/v biases only
+            yield return new object[] { level[0], "llama", false, true };
         }
     }
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void EveryParameterTensorMatchesFiniteDifferences(SimdLevel simd, bool bias, bool tied)
+    public void EveryParameterTensorMatchesFiniteDifferences(SimdLevel simd, string modelType, bool bias, bool tied)
     {
         using var cpu = TestSupport.NewCpu(simd);
-        using var model = new LlamaModel(TinyConfig(bias, tied), cpu);
+        using var model = new LlamaModel(TinyConfig(bias, tied, modelType), cpu);
         model.InitializeRandom(7, std: 0.4f);
         if (bias) foreach (var p in model.Layout.Parameters.Where(p => p.Name.EndsWith(".bias")))
             for (long i = 0; i < p.Length; i++) model.Weights.Ptr[p.Offset + i] = 0.1f * (i % 5 - 2);

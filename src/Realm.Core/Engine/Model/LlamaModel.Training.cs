@@ -123,6 +123,7 @@ public sealed unsafe partial class LlamaModel
             a.Attn.Ptr, sh.QueryWidth, a.Lse.Ptr, starts, lengths);
         if (mid != x) Buffer.MemoryCopy(x, mid, (long)n * d * 4, (long)n * d * 4);
         Linear.Forward(Cpu, a.Attn.Ptr, n, sh.QueryWidth, W(o.O), d, mid, accumulate: true);
+        if (o.OBias >= 0) for (int r = 0; r < n; r++) Vectorized.Add(Cpu.Simd, W(o.OBias), mid + (long)r * d, d);
 
         RmsNorm.Forward(Cpu, mid, W(o.MlpNorm), a.Normed2.Ptr, a.Rstd2.Ptr, n, d, eps);
         Linear.Forward(Cpu, a.Normed2.Ptr, n, d, W(o.GateUp), 2 * f, a.GateUp.Ptr);
@@ -161,6 +162,7 @@ public sealed unsafe partial class LlamaModel
         // Attention: mid = x + attn·Woᵀ, attn = attention(rope(norm(x)·Wqkvᵀ)).
         Linear.BackwardInput(Cpu, dRes, n, d, W(o.O), sh.QueryWidth, acts.DAttn.Ptr);
         Linear.BackwardWeight(Cpu, dRes, n, d, a.Attn.Ptr, sh.QueryWidth, g + o.O);
+        if (o.OBias >= 0) ColumnSums.Accumulate(Cpu, dRes, n, d, d, g + o.OBias);
         float* qkv = a.Qkv.Ptr, dqkv = acts.DQkv.Ptr;
         Attention.Backward(Cpu, sh, qkv, qkv + sh.QueryWidth, qkv + sh.QueryWidth + sh.KvWidth, qkvw,
             a.Attn.Ptr, acts.DAttn.Ptr, sh.QueryWidth, a.Lse.Ptr,

@@ -10,7 +10,8 @@ public sealed record ParameterInfo(string Name, int[] Shape, long Offset, long L
 }
 
 /// <summary>Where each layer's tensors sit in the flat buffer (offsets in floats).</summary>
-public readonly record struct LayerOffsets(long AttnNorm, long Qkv, long QkvBias, long O, long MlpNorm, long GateUp, long Down);
+/// A bias offset is −1 when the model has no such bias.
+public readonly record struct LayerOffsets(long AttnNorm, long Qkv, long QkvBias, long O, long OBias, long MlpNorm, long GateUp, long Down);
 
 /// <summary>
 /// All parameters of a Llama-family model live in one flat float buffer (and the gradients in another
@@ -67,11 +68,12 @@ public sealed class ParameterLayout
                 Add(p + "self_attn.v_proj.bias", kv);
             }
             long o = Add(p + "self_attn.o_proj.weight", d, q);
+            long oBias = config.OutputProjectionBias ? Add(p + "self_attn.o_proj.bias", d) : -1;
             long mlpNorm = Add(p + "post_attention_layernorm.weight", d);
             long gateUp = Add(p + "mlp.gate_proj.weight", f, d);
             Add(p + "mlp.up_proj.weight", f, d);
             long down = Add(p + "mlp.down_proj.weight", d, f);
-            Layers[l] = new LayerOffsets(attnNorm, qkv, qkvBias, o, mlpNorm, gateUp, down);
+            Layers[l] = new LayerOffsets(attnNorm, qkv, qkvBias, o, oBias, mlpNorm, gateUp, down);
         }
         FinalNorm = Add("model.norm.weight", d);
         LmHead = config.TieWordEmbeddings ? Embed : Add("lm_head.weight", v, d);

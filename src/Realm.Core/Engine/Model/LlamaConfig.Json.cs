@@ -1,0 +1,214 @@
+using System.Text.Json;
+using Realm.Engine.IO;
+
+namespace Realm.Engine.Model;
+
+/// <summary>Reading and writing Hugging Face config.json.</summary>
+public sealed partial record LlamaConfig
+{
+    public const string FileName = "config.json";
+
+    private static readonly string[] SupportedModelTypes = ["llama", "qwen2", "mistral"];
+    private static readonly string[] SupportedArchitectures = ["LlamaForCausalLM", "Qwen2ForCausalLM", "MistralForCausalLM"];
+    private static string SupportedList =>
+        string.Join(", ", SupportedModelTypes.Zip(SupportedArchitectures, (type, architecture) => $"{type}/{architecture}"));
+
+    /// <summary>Loads <paramref name="path"/>: a config.json file, or a model directory containing one.</summary>
+    public static LlamaConfig Load(string path)
+    {
+        string file = Directory.Exists(path) ? Path.Combine(path, FileName) : path;
+        using JsonDocument document = JsonFile.Parse(file);
+        JsonElement root = document.RootElement;
+        if (root.ValueKind != JsonValueKind.Object)
+            throw new RealmException($"{file}: expected a JSON object, got {root.ValueKind}");
+        var json = new Reader(file, root);
+
+        string modelType = ResolveModelType(json);
+        RejectUnsupportedFeatures(json, modelType);
+        return new LlamaConfig
+        {
+            ModelType = modelType,
+            HiddenSize = json.RequiredInt("hidden_size"),
+            IntermediateSize = json.RequiredInt("intermediate_size"),
+            NumHiddenLayers = json.RequiredInt("num_hidden_layers"),
+            NumAttentionHeads = json.RequiredInt("num_attention_heads"),
+            VocabSize = json.RequiredInt("vocab_size"),
+            _numKeyValueHeads = json.OptionalInt("num_key_value_heads"),
+            _headDim = json.OptionalInt("head_dim"),
+            _attentionBias = json.OptionalBool("attention_bias"),
+            RmsNormEps = json.OptionalDouble("rms_norm_eps") ?? 1e-6,
+            RopeTheta = json.OptionalDouble("rope_theta") ?? 10000,
+            MaxPositionEmbeddings = json.OptionalInt("max_position_embeddings") ?? 2048,
+            TieWordEmbeddings = json.OptionalBool("tie_word_embeddings") ?? false,
+            BosTokenId = json.OptionalInt("bos_token_id"),
+            EosTokenIds = json.IntOrIntList("eos_token_id"),
+        }.Validate(file);
+    }
+
+    private static string ResolveModelType(Reader json)
+    {
+        string? modelType = json.OptionalString("model_type");
+        if (modelType != null && Array.IndexOf(SupportedModelTypes, modelType) < 0)
+            throw new RealmException($"{json.File}: unsupported architecture '{modelType}' (supported: {SupportedList})");
+
+        foreach (string architecture in json.OptionalStringList("architectures"))
+        {
+            int index = Array.IndexOf(SupportedArchitectures, architecture);
+            if (index < 0)
+                throw new RealmException($"{json.File}: unsupported architecture '{architecture}' (supported: {SupportedList})");
+            if (modelType != null && SupportedModelTypes[index] != modelType)
+                throw new RealmException($"{json.File}: architectures lists '{architecture}' but model_type is '{modelType}'");
+            modelType ??= SupportedModelTypes[index];
+        }
+        return modelType ?? "llama";
+    }
+
+    // Features that change the computation: loading such a model as plain Llama would be silently wrong.
+    private static void RejectUnsupportedFeatures(Reader json, string modelType)
+    {
+        string hiddenAct = json.OptionalString("hidden_act") ?? "silu";
+        if (hiddenAct != "silu")
+            throw new RealmException($"{json.File}: unsupported hidden_act '{hiddenAct}' (only silu)");
+        if (json.IsPresent("rope_scaling"))
+            throw new RealmException($"{json.File}: rope_scaling is not supported (got {json.Describe("rope_scaling")})");
+        if (json.OptionalBool("mlp_bias") == true)
+            throw new RealmException($"{json.File}: mlp_bias true is not supported");
+        if (modelType == "mistral" && json.IsPresent("sliding_window"))
+            throw new RealmException(
+                $"{json.File}: sliding_window {json.Describe("sliding_window")} is not supported (only mistral models with sliding_window null)");
+        if (modelType == "qwen2" && json.OptionalBool("use_sliding_window") == true)
+            throw new RealmException($"{json.File}: use_sliding_window true is not supported");
+    }
+
+    /// <summary>
+    /// Writes a config.json transformers can load, atomically. <paramref name="path"/> is the file, or an
+    /// existing directory to write config.json into.
+    /// </summary>
+    public void Save(string path)
+    {
+        string file = Directory.Exists(path) ? Path.Combine(path, FileName) : path;
+        Validate(file);
+        AtomicFile.Write(file, stream =>
+        {
+            using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+            json.WriteStartObject();
+            json.WriteStartArray("architectures");
+            json.WriteStringValue(SupportedArchitectures[Array.IndexOf(SupportedModelTypes, ModelType)]);
+            json.WriteEndArray();
+            json.WriteString("model_type", ModelType);
+            json.WriteNumber("hidden_size", HiddenSize);
+            json.WriteNumber("intermediate_size", IntermediateSize);
+            json.WriteNumber("num_hidden_layers", NumHiddenLayers);
+            json.WriteNumber("num_attention_heads", NumAttentionHeads);
+            json.WriteNumber("num_key_value_heads", NumKeyValueHeads);
+            json.WriteNumber("head_dim", HeadDim);
+            json.WriteNumber("vocab_size", VocabSize);
+            json.WriteString("hidden_act", "silu");
+            json.WriteNumber("rms_norm_eps", RmsNormEps);
+            json.WriteNumber("rope_theta", RopeTheta);
+            json.WriteNull("rope_scaling");
+            json.WriteNumber("max_position_embeddings", MaxPositionEmbeddings);
+            json.WriteBoolean("tie_word_embeddings", TieWordEmbeddings);
+            json.WriteBoolean("attention_bias", AttentionBias);
+            if (ModelType == "mistral") json.WriteNull("sliding_window");
+            if (BosTokenId is int bos) json.WriteNumber("bos_token_id", bos);
+            else json.WriteNull("bos_token_id");
+            WriteEos(json);
+            json.WriteString("torch_dtype", "float32");
+            json.WriteEndObject();
+        });
+    }
+
+    private void WriteEos(Utf8JsonWriter json)
+    {
+        if (EosTokenIds.Length == 0)
+        {
+            json.WriteNull("eos_token_id");
+        }
+        else if (EosTokenIds.Length == 1)
+        {
+            json.WriteNumber("eos_token_id", EosTokenIds[0]);
+        }
+        else
+        {
+            json.WriteStartArray("eos_token_id");
+            foreach (int eos in EosTokenIds) json.WriteNumberValue(eos);
+            json.WriteEndArray();
+        }
+    }
+
+    /// <summary>Typed access to config.json keys; a wrong type is an error naming the key, never a fallback.</summary>
+    private readonly record struct Reader(string File, JsonElement Root)
+    {
+        /// <summary>Present and not null.</summary>
+        public bool IsPresent(string key) =>
+            Root.TryGetProperty(key, out JsonElement value) && value.ValueKind != JsonValueKind.Null;
+
+        public string Describe(string key) => JsonFile.Describe(Root.GetProperty(key));
+
+        public int RequiredInt(string key) =>
+            OptionalInt(key) ?? throw new RealmException($"{File}: missing required key '{key}'");
+
+        public int? OptionalInt(string key)
+        {
+            if (!TryGet(key, out JsonElement value)) return null;
+            return value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out int result)
+                ? result
+                : throw WrongType(key, "an integer", value);
+        }
+
+        public double? OptionalDouble(string key)
+        {
+            if (!TryGet(key, out JsonElement value)) return null;
+            return value.ValueKind == JsonValueKind.Number ? value.GetDouble() : throw WrongType(key, "a number", value);
+        }
+
+        public bool? OptionalBool(string key)
+        {
+            if (!TryGet(key, out JsonElement value)) return null;
+            return value.ValueKind is JsonValueKind.True or JsonValueKind.False
+                ? value.GetBoolean()
+                : throw WrongType(key, "true or false", value);
+        }
+
+        public string? OptionalString(string key)
+        {
+            if (!TryGet(key, out JsonElement value)) return null;
+            return value.ValueKind == JsonValueKind.String ? value.GetString() : throw WrongType(key, "a string", value);
+        }
+
+        public string[] OptionalStringList(string key)
+        {
+            if (!TryGet(key, out JsonElement value)) return [];
+            if (value.ValueKind != JsonValueKind.Array || value.EnumerateArray().Any(item => item.ValueKind != JsonValueKind.String))
+                throw WrongType(key, "a list of strings", value);
+            return value.EnumerateArray().Select(item => item.GetString()!).ToArray();
+        }
+
+        /// <summary>transformers writes eos_token_id as one id or as a list of ids.</summary>
+        public int[] IntOrIntList(string key)
+        {
+            if (!TryGet(key, out JsonElement value)) return [];
+            if (value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out int single)) return [single];
+            if (value.ValueKind == JsonValueKind.Array)
+            {
+                var ids = new List<int>();
+                foreach (JsonElement item in value.EnumerateArray())
+                {
+                    if (item.ValueKind != JsonValueKind.Number || !item.TryGetInt32(out int id))
+                        throw WrongType(key, "an integer or a list of integers", value);
+                    ids.Add(id);
+                }
+                return ids.ToArray();
+            }
+            throw WrongType(key, "an integer or a list of integers", value);
+        }
+
+        // JSON null means "not set", as transformers treats it.
+        private bool TryGet(string key, out JsonElement value) =>
+            Root.TryGetProperty(key, out value) && value.ValueKind != JsonValueKind.Null;
+
+        private RealmException WrongType(string key, string expected, JsonElement value) =>
+            new($"{File}: key '{key}' must be {expected}, got {JsonFile.Describe(value)}");
+    }
+}
