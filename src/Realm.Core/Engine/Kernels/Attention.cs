@@ -24,15 +24,45 @@ public static unsafe class Attention
     public static void Forward(Cpu cpu, AttentionShape shape, float* q, float* k, float* v, int stride,
         float* o, int oStride, float* lse, ReadOnlySpan<int> starts, ReadOnlySpan<int> lengths)
     {
-        // Tasks are (sequence, KV head, row block), listed from the costliest blocks down.
-        int total = 0;
-        for (int s = 0; s < starts.Length; s++) total += (lengths[s] + BlockRows - 1) / BlockRows;
-        int[] table = t_tasks is { } t && t.Length >= 3 * total * shape.KvHeads ? t : (t_tasks = new int[3 * total * shape.KvHeads + 16]);
+        int n = BuildForwardTasks(shape, lengths);
+        fixed (int* tp = t_tasks)
+        fixed (int* sp = starts)
+        fixed (int* lp = lengths)
+            cpu.Pool.For(n, new ForwardWork(cpu.Simd, shape, q, k, v, stride, o, oStride, lse, sp, lp, tp, null, 0, null));
+    }
+
+    /// <summary>
+    /// Attention for new rows of sequences held in a KV cache whose keys and values for these rows were
+    /// already appended: rows [starts[s], starts[s]+counts[s]) continue slot slots[s] from position
+    /// cache.Lengths[slot], and see every cached position up to their own.
+    /// </summary>
+    internal static void ForwardCached(Cpu cpu, AttentionShape shape, float* q, int stride, float* o, int oStride,
+        Model.KvCache cache, int layer, int[] slots, ReadOnlySpan<int> starts, ReadOnlySpan<int> counts)
+    {
+        int n = BuildForwardTasks(shape, counts);
+        fixed (int* tp = t_tasks)
+        fixed (int* sp = starts)
+        fixed (int* lp = counts)
+        fixed (int* sl = slots)
+            cpu.Pool.For(n, new ForwardWork(cpu.Simd, shape, q, null, null, stride, o, oStride, null, sp, lp, tp, cache, layer, sl));
+    }
+
+    /// <summary>Lists (sequence, KV head, row block) triples in t_tasks, costliest blocks first; returns the count.</summary>
+    private static int BuildForwardTasks(AttentionShape shape, ReadOnlySpan<int> lengths)
+    {
+        int maxBlocks = 0, total = 0;
+        foreach (int length in lengths)
+        {
+            int blocks = (length + BlockRows - 1) / BlockRows;
+            maxBlocks = Math.Max(maxBlocks, blocks);
+            total += blocks;
+        }
+        int needed = 3 * total * shape.KvHeads;
+        if (t_tasks == null || t_tasks.Length < needed) t_tasks = new int[needed + 16];
+        int[] table = t_tasks;
         int n = 0;
-        int maxBlocks = 0;
-        for (int s = 0; s < starts.Length; s++) maxBlocks = Math.Max(maxBlocks, (lengths[s] + BlockRows - 1) / BlockRows);
         for (int b = maxBlocks - 1; b >= 0; b--)
-            for (int s = 0; s < starts.Length; s++)
+            for (int s = 0; s < lengths.Length; s++)
             {
                 if (b * BlockRows >= lengths[s]) continue;
                 for (int g = 0; g < shape.KvHeads; g++)
@@ -41,10 +71,7 @@ public static unsafe class Attention
                     n++;
                 }
             }
-        fixed (int* tp = table)
-        fixed (int* sp = starts)
-        fixed (int* lp = lengths)
-            cpu.Pool.For(n, new ForwardWork(cpu.Simd, shape, q, k, v, stride, o, oStride, lse, sp, lp, tp));
+        return n;
     }
 
     /// <summary>
@@ -208,14 +235,15 @@ public static unsafe class Attention
         private readonly SimdLevel _simd;
         private readonly AttentionShape _shape;
         private readonly float* _q, _k, _v, _o, _lse;
-        private readonly int _stride, _oStride;
-        private readonly int* _starts, _lengths, _tasks;
+        private readonly int _stride, _oStride, _layer;
+        private readonly int* _starts, _lengths, _tasks, _slots;
+        private readonly Model.KvCache? _cache;
 
         public ForwardWork(SimdLevel simd, AttentionShape shape, float* q, float* k, float* v, int stride, float* o,
-            int oStride, float* lse, int* starts, int* lengths, int* tasks)
+            int oStride, float* lse, int* starts, int* lengths, int* tasks, Model.KvCache? cache, int layer, int* slots)
         {
             _simd = simd; _shape = shape; _q = q; _k = k; _v = v; _stride = stride; _o = o; _oStride = oStride;
-            _lse = lse; _starts = starts; _lengths = lengths; _tasks = tasks;
+            _lse = lse; _starts = starts; _lengths = lengths; _tasks = tasks; _cache = cache; _layer = layer; _slots = slots;
         }
 
         public void Run(int index)
@@ -223,19 +251,38 @@ public static unsafe class Attention
             int s = _tasks[3 * index], g = _tasks[3 * index + 1], block = _tasks[3 * index + 2];
             int start = _starts[s], length = _lengths[s], hd = _shape.HeadDim;
             int i0 = block * BlockRows, i1 = Math.Min(length, i0 + BlockRows);
-            int ldk = AttentionBlocks.RoundUp(i1, 32);
-            float* kt = Scratch.Get(ref t_scratch, (long)hd * ldk + AttentionBlocks.Rows * ldk);
-            float* sc = kt + (long)hd * ldk;
-            Transpose(_k + (long)start * _stride + g * hd, _stride, i1, hd, kt, ldk);
-            float* v = _v + (long)start * _stride + g * hd;
+            float* kt, v, sc;
+            int ldk, vStride, past, lds;
+            if (_cache != null)
+            {
+                // Keys and values come from the cache; this block's rows continue after `past` positions.
+                int slot = _slots[s];
+                past = _cache.Lengths[slot];
+                kt = _cache.KeysT(_layer, slot, g);
+                ldk = _cache.Capacity;
+                v = _cache.Values(_layer, slot, g);
+                vStride = hd;
+                lds = AttentionBlocks.RoundUp(past + i1, 32);
+                sc = Scratch.Get(ref t_scratch, (long)AttentionBlocks.Rows * lds);
+            }
+            else
+            {
+                past = 0;
+                ldk = lds = AttentionBlocks.RoundUp(i1, 32);
+                kt = Scratch.Get(ref t_scratch, (long)hd * ldk + AttentionBlocks.Rows * ldk);
+                sc = kt + (long)hd * ldk;
+                Transpose(_k + (long)start * _stride + g * hd, _stride, i1, hd, kt, ldk);
+                v = _v + (long)start * _stride + g * hd;
+                vStride = _stride;
+            }
             for (int hq = g * _shape.Group; hq < (g + 1) * _shape.Group; hq++)
                 for (int r0 = i0; r0 < i1; r0 += AttentionBlocks.Rows)
                 {
-                    int rows = Math.Min(AttentionBlocks.Rows, i1 - r0), nKeys = r0 + rows;
+                    int rows = Math.Min(AttentionBlocks.Rows, i1 - r0), nKeys = past + r0 + rows;
                     long row = start + r0;
-                    Scores(_simd, _q + row * _stride + hq * hd, _stride, rows, kt, ldk, nKeys, hd, sc, ldk, _shape.Scale);
-                    SoftmaxRows(_simd, sc, ldk, rows, r0, 1, nKeys, _lse == null ? null : _lse + row * _shape.Heads + hq, _shape.Heads);
-                    Mix(_simd, sc, ldk, rows, nKeys, v, _stride, _o + row * _oStride + hq * hd, _oStride, hd, false);
+                    Scores(_simd, _q + row * _stride + hq * hd, _stride, rows, kt, ldk, nKeys, hd, sc, lds, _shape.Scale);
+                    SoftmaxRows(_simd, sc, lds, rows, past + r0, 1, nKeys, _lse == null ? null : _lse + row * _shape.Heads + hq, _shape.Heads);
+                    Mix(_simd, sc, lds, rows, nKeys, v, vStride, _o + row * _oStride + hq * hd, _oStride, hd, false);
                 }
         }
     }

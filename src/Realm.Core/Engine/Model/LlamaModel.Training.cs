@@ -30,12 +30,12 @@ public sealed unsafe partial class LlamaModel
                 {
                     var a = acts.Layers[l];
                     float* output = l + 1 < Config.NumHiddenLayers ? acts.Layers[l + 1].Input.Ptr : acts.Final.Ptr;
-                    LayerForward(l, a, a.Input.Ptr, a.Mid.Ptr, output, n, positions, batch.Starts, batch.Lengths);
+                    LayerForward(l, a, a.Input.Ptr, a.Mid.Ptr, output, n, positions, batch.Starts, batch.Lengths, null);
                 }
                 else
                 {
                     float* stream = acts.Final.Ptr; // no backward: update the residual stream in place
-                    LayerForward(l, acts.Layers[0], stream, stream, stream, n, positions, batch.Starts, batch.Lengths);
+                    LayerForward(l, acts.Layers[0], stream, stream, stream, n, positions, batch.Starts, batch.Lengths, null);
                 }
             }
             RmsNorm.Forward(Cpu, acts.Final.Ptr, W(Layout.FinalNorm), acts.FinalNormed.Ptr, acts.FinalRstd.Ptr, n, d, (float)Config.RmsNormEps);
@@ -104,42 +104,50 @@ public sealed unsafe partial class LlamaModel
 
     /// <summary>
     /// One decoder layer: mid = x + Attn(norm(x)); output = mid + MLP(norm(mid)). x, mid and output may be
-    /// the same buffer (inference updates the residual stream in place).
+    /// the same buffer (inference updates the residual stream in place). With <paramref name="cached"/>,
+    /// keys and values go to the KV cache, attention reads them from there, and projections use the
+    /// pre-packed weights.
     /// </summary>
     private void LayerForward(int l, LayerActivations a, float* x, float* mid, float* output, int n, int* positions,
-        int[] starts, int[] lengths)
+        int[] starts, int[] lengths, CachedStep? cached)
     {
         var o = Layout.Layers[l];
         var sh = Layout.Attention;
         int d = Config.HiddenSize, f = Config.IntermediateSize, qkvw = Layout.QkvWidth;
         float eps = (float)Config.RmsNormEps;
+        var packed = cached?.Weights;
 
         RmsNorm.Forward(Cpu, x, W(o.AttnNorm), a.Normed1.Ptr, a.Rstd1.Ptr, n, d, eps);
-        ProjectQkv(o, a.Normed1.Ptr, n, a.Qkv.Ptr);
-        Rope.Apply(Cpu, Rotary, a.Qkv.Ptr, n, qkvw, sh.Heads, positions);
-        Rope.Apply(Cpu, Rotary, a.Qkv.Ptr + sh.QueryWidth, n, qkvw, sh.KvHeads, positions);
         float* qkv = a.Qkv.Ptr;
-        Attention.Forward(Cpu, sh, qkv, qkv + sh.QueryWidth, qkv + sh.QueryWidth + sh.KvWidth, qkvw,
-            a.Attn.Ptr, sh.QueryWidth, a.Lse.Ptr, starts, lengths);
+        if (o.QkvBias >= 0)
+            for (int r = 0; r < n; r++) Buffer.MemoryCopy(W(o.QkvBias), qkv + (long)r * qkvw, qkvw * 4L, qkvw * 4L);
+        Project(a.Normed1.Ptr, n, d, o.Qkv, packed?.Qkv[l], qkvw, qkv, accumulate: o.QkvBias >= 0);
+        Rope.Apply(Cpu, Rotary, qkv, n, qkvw, sh.Heads, positions);
+        Rope.Apply(Cpu, Rotary, qkv + sh.QueryWidth, n, qkvw, sh.KvHeads, positions);
+        if (cached is { } step)
+        {
+            step.Cache.Append(Cpu, l, qkv + sh.QueryWidth, qkv + sh.QueryWidth + sh.KvWidth, qkvw, step.Slots, starts, lengths);
+            Attention.ForwardCached(Cpu, sh, qkv, qkvw, a.Attn.Ptr, sh.QueryWidth, step.Cache, l, step.Slots, starts, lengths);
+        }
+        else
+            Attention.Forward(Cpu, sh, qkv, qkv + sh.QueryWidth, qkv + sh.QueryWidth + sh.KvWidth, qkvw,
+                a.Attn.Ptr, sh.QueryWidth, a.Lse.Ptr, starts, lengths);
         if (mid != x) Buffer.MemoryCopy(x, mid, (long)n * d * 4, (long)n * d * 4);
-        Linear.Forward(Cpu, a.Attn.Ptr, n, sh.QueryWidth, W(o.O), d, mid, accumulate: true);
+        Project(a.Attn.Ptr, n, sh.QueryWidth, o.O, packed?.O[l], d, mid, accumulate: true);
         if (o.OBias >= 0) for (int r = 0; r < n; r++) Vectorized.Add(Cpu.Simd, W(o.OBias), mid + (long)r * d, d);
 
         RmsNorm.Forward(Cpu, mid, W(o.MlpNorm), a.Normed2.Ptr, a.Rstd2.Ptr, n, d, eps);
-        Linear.Forward(Cpu, a.Normed2.Ptr, n, d, W(o.GateUp), 2 * f, a.GateUp.Ptr);
+        Project(a.Normed2.Ptr, n, d, o.GateUp, packed?.GateUp[l], 2 * f, a.GateUp.Ptr, accumulate: false);
         SwiGlu.Forward(Cpu, a.GateUp.Ptr, a.Act.Ptr, n, f);
         if (output != mid) Buffer.MemoryCopy(mid, output, (long)n * d * 4, (long)n * d * 4);
-        Linear.Forward(Cpu, a.Act.Ptr, n, f, W(o.Down), d, output, accumulate: true);
+        Project(a.Act.Ptr, n, f, o.Down, packed?.Down[l], d, output, accumulate: true);
     }
 
-    /// <summary>qkv = h·[Wq;Wk;Wv]ᵀ (+ bias): one GEMM over the adjacent q, k and v weights.</summary>
-    private void ProjectQkv(LayerOffsets o, float* h, int n, float* qkv)
+    /// <summary>y (+)= x·Wᵀ with the weight at <paramref name="weight"/>, or its pre-packed copy when given.</summary>
+    private void Project(float* x, int n, int inDim, long weight, PackedMatrix? packed, int outDim, float* y, bool accumulate)
     {
-        int qkvw = Layout.QkvWidth;
-        bool bias = o.QkvBias >= 0;
-        if (bias)
-            for (int r = 0; r < n; r++) Buffer.MemoryCopy(W(o.QkvBias), qkv + (long)r * qkvw, qkvw * 4L, qkvw * 4L);
-        Linear.Forward(Cpu, h, n, Config.HiddenSize, W(o.Qkv), qkvw, qkv, accumulate: bias);
+        if (packed != null) Gemm.Multiply(Cpu, n, x, inDim, false, packed, y, outDim, accumulate);
+        else Linear.Forward(Cpu, x, n, inDim, W(weight), outDim, y, accumulate);
     }
 
     /// <summary>Backpropagates one layer: reads and updates the residual-stream gradient in acts.DResidual.</summary>
