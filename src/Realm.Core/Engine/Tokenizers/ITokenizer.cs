@@ -15,4 +15,7 @@ public interface ITokenizer
 
     /// <summary>A readable rendering of one token, for logs and debugging output.</summary>
     string TokenToString(int id);
+
+    /// <summary>Writes tokenizer.json (Hugging Face format) and tokenizer_config.json into a directory.</summary>
+    void Save(string directory);
 }

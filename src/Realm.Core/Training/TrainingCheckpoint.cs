@@ -1,0 +1,107 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Realm.Engine.IO;
+using Realm.Engine.Model;
+using Realm.Engine.Tokenizers;
+
+namespace Realm.Training;
+
+/// <summary>Where a training run stands, beyond weights and optimiser moments.</summary>
+public sealed record TrainerState
+{
+    [JsonPropertyName("step")] public long Step { get; init; }
+    [JsonPropertyName("data_rng_state")] public ulong DataRngState { get; init; }
+    [JsonPropertyName("tokens_seen")] public long TokensSeen { get; init; }
+    [JsonPropertyName("last_eval_loss")] public double? LastEvalLoss { get; init; }
+    /// <summary>The options that shape the data stream; a resumed run must use the same ones.</summary>
+    [JsonPropertyName("fingerprint")] public string Fingerprint { get; init; } = "";
+}
+
+/// <summary>
+/// A resumable training checkpoint: a Hugging Face model directory (config.json, model.safetensors,
+/// tokenizer.json) plus optimizer.safetensors (AdamW moments) and trainer_state.json. The whole directory
+/// is written beside the target and swapped in with renames, so a run killed at any moment leaves either
+/// the previous checkpoint or the new one, never a mix.
+/// </summary>
+public static unsafe class TrainingCheckpoint
+{
+    public const string OptimizerFile = "optimizer.safetensors";
+    public const string StateFile = "trainer_state.json";
+
+    public static void Save(string directory, LlamaModel model, AdamW optimizer, ITokenizer? tokenizer, TrainerState state)
+    {
+        string full = Path.GetFullPath(directory).TrimEnd(Path.DirectorySeparatorChar);
+        RemoveStaleTemporaries(full);
+        string temp = $"{full}.tmp-{Guid.NewGuid():N}";
+        Directory.CreateDirectory(temp);
+        try
+        {
+            model.Save(temp);
+            tokenizer?.Save(temp);
+            var writer = new SafeTensorsWriter();
+            writer.Metadata["step"] = optimizer.Step.ToString();
+            foreach (var p in model.Layout.Parameters)
+            {
+                writer.Add("exp_avg." + p.Name, optimizer.FirstMoment.Ptr + p.Offset, p.Length, p.Shape);
+                writer.Add("exp_avg_sq." + p.Name, optimizer.SecondMoment.Ptr + p.Offset, p.Length, p.Shape);
+            }
+            writer.Save(Path.Combine(temp, OptimizerFile));
+            AtomicFile.WriteAllText(Path.Combine(temp, StateFile), JsonSerializer.Serialize(state, new JsonSerializerOptions { WriteIndented = true }));
+            AtomicFile.ReplaceDirectory(temp, full);
+        }
+        finally
+        {
+            if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
+        }
+    }
+
+    /// <summary>True if <paramref name="directory"/> holds a checkpoint (after repairing an interrupted save).</summary>
+    public static bool Exists(string directory)
+    {
+        AtomicFile.RecoverDirectory(directory);
+        return File.Exists(Path.Combine(directory, StateFile));
+    }
+
+    // A save killed before its final rename leaves a half-written sibling; it is never read, only removed.
+    private static void RemoveStaleTemporaries(string full)
+    {
+        string? parent = Path.GetDirectoryName(full);
+        if (parent == null || !Directory.Exists(parent)) return;
+        foreach (var stale in Directory.GetDirectories(parent, Path.GetFileName(full) + ".tmp-*"))
+            Directory.Delete(stale, recursive: true);
+    }
+
+    /// <summary>Loads weights and optimiser moments into existing objects of the same shape; returns the state.</summary>
+    public static TrainerState Load(string directory, LlamaModel model, AdamW optimizer)
+    {
+        var config = LlamaConfig.Load(directory);
+        if (!config.Equals(model.Config))
+            throw new RealmException($"{directory}: checkpoint config.json differs from the model being trained");
+        using (var loaded = LlamaModel.Load(directory, model.Cpu))
+            loaded.Weights.Span.CopyTo(model.Weights.Span);
+        string optPath = Path.Combine(directory, OptimizerFile);
+        using (var file = SafeTensorsFile.Open(optPath))
+        {
+            foreach (var p in model.Layout.Parameters)
+            {
+                file.ExpectShape("exp_avg." + p.Name, p.Shape);
+                file.ExpectShape("exp_avg_sq." + p.Name, p.Shape);
+                file.ReadFloat("exp_avg." + p.Name, optimizer.FirstMoment.Slice(p.Offset, (int)p.Length));
+                file.ReadFloat("exp_avg_sq." + p.Name, optimizer.SecondMoment.Slice(p.Offset, (int)p.Length));
+            }
+            if (!file.Metadata.TryGetValue("step", out var stepText) || !long.TryParse(stepText, out long step))
+                throw new RealmException($"{optPath}: metadata 'step' missing or not a number");
+            optimizer.Step = step;
+        }
+        string statePath = Path.Combine(directory, StateFile);
+        using var doc = JsonFile.Parse(statePath);
+        try
+        {
+            return doc.RootElement.Deserialize<TrainerState>() ?? throw new RealmException($"{statePath}: empty");
+        }
+        catch (JsonException e)
+        {
+            throw new RealmException($"{statePath}: {e.Message}", e);
+        }
+    }
+}
