@@ -1,0 +1,33 @@
+using System.Diagnostics;
+
+namespace Realm.Tests.Cli;
+
+/// <summary>Runs the built realm CLI as a separate process, as a user would.</summary>
+public static class RealmProcess
+{
+    public sealed record Result(int ExitCode, string Stdout, string Stderr);
+
+    public static Result Run(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "realm.dll"));
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.Environment["REALM_THREADS"] = "2";
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(TimeSpan.FromMinutes(5))) { p.Kill(true); throw new TimeoutException("realm " + string.Join(' ', args)); }
+        return new Result(p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>Asserts a clean user error: exit code 1, one line on stderr containing every fragment, no stack trace.</summary>
+    public static void AssertUserError(Result r, params string[] fragments)
+    {
+        Assert.True(r.ExitCode == 1, $"exit code {r.ExitCode}; stderr: {r.Stderr}");
+        var lines = r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(lines.Length == 1, $"expected one line on stderr, got:\n{r.Stderr}");
+        Assert.StartsWith("error: ", lines[0]);
+        foreach (var f in fragments) Assert.Contains(f, lines[0]);
+        Assert.DoesNotContain("   at ", r.Stderr);
+    }
+}
