@@ -1,6 +1,14 @@
 using System.CommandLine;
 using Realm.Cli;
 using Realm.Cli.Commands;
+using Spectre.Console;
+
+// Plain output when piped or logged: no colour codes or live redraws in files and CI logs.
+if (Console.IsOutputRedirected)
+{
+    AnsiConsole.Profile.Capabilities.Ansi = false;
+    AnsiConsole.Profile.Capabilities.Interactive = false;
+}
 
 var root = new RootCommand("ReaLM for .NET: train small language models to reason in a vertical domain, on the CPU.")
 {
