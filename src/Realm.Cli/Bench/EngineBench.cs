@@ -22,6 +22,9 @@ internal sealed record BenchResult(long Params, double TrainTokensPerS, double D
 /// </summary>
 internal static unsafe class EngineBench
 {
+    /// <summary>With profiling on, the time per stage of the timed training steps and decoding runs.</summary>
+    public static List<(string Phase, IReadOnlyList<(string Name, double Seconds, long Calls)> Stages)> Profiles { get; } = new();
+
     public static BenchResult Run(Cpu cpu, BenchShape s, Action<string> status)
     {
         var config = new LlamaConfig
@@ -94,12 +97,14 @@ internal static unsafe class EngineBench
         Step();
         Step();
         var times = new List<double>();
+        Profiler.Reset();
         for (int i = 0; i < 5; i++)
         {
             var sw = Stopwatch.StartNew();
             Step();
             times.Add(sw.Elapsed.TotalSeconds);
         }
+        if (Profiler.Enabled) Profiles.Add(("training, 5 steps", Profiler.Snapshot()));
         return rows / Median(times);
     }
 
@@ -112,12 +117,14 @@ internal static unsafe class EngineBench
         var options = new SamplingOptions { MaxNewTokens = s.Gen, Temperature = 1f, Seed = 5 };
         generator.Generate(prompts, options with { MaxNewTokens = Math.Min(16, s.Gen) });
         var times = new List<double>();
+        Profiler.Reset();
         for (int i = 0; i < 3; i++)
         {
             var sw = Stopwatch.StartNew();
             generator.Generate(prompts, options);
             times.Add(sw.Elapsed.TotalSeconds);
         }
+        if (Profiler.Enabled) Profiles.Add(("decoding, 3 runs", Profiler.Snapshot()));
         return (double)s.DecodeBatch * s.Gen / Median(times);
     }
 }

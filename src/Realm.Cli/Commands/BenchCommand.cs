@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Realm.Cli.Bench;
+using Realm.Engine.Compute;
 using Spectre.Console;
 
 namespace Realm.Cli.Commands;
@@ -24,11 +25,12 @@ internal static class BenchCommand
         var decodeBatch = Int("--decode-batch", 16, "Sequences decoded together.");
         var prompt = Int("--prompt", 64, "Prompt tokens per decoded sequence.");
         var gen = Int("--gen", 128, "New tokens per decoded sequence.");
+        var profile = new Option<bool>("--profile") { Description = "Also print the time spent per kernel (same as REALM_PROFILE=1)." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object: params, train_tokens_per_s, decode_tokens_per_s, gemm_gflops, peak_gflops, mfu, peak_rss_mb." };
 
         var command = new Command("bench", "Measure training and decoding throughput, SGEMM speed and MFU on this machine.")
         {
-            dim, layers, heads, kvHeads, ffn, vocab, seq, batch, decodeBatch, prompt, gen, json,
+            dim, layers, heads, kvHeads, ffn, vocab, seq, batch, decodeBatch, prompt, gen, json, profile,
         };
         common.AddTo(command);
         command.SetAction(result =>
@@ -42,6 +44,7 @@ internal static class BenchCommand
                 if (value < 1) throw new RealmException($"{name} must be at least 1, got {value}");
             using var cpu = common.CreateCpu(result);
             bool asJson = result.GetValue(json);
+            if (result.GetValue(profile)) Profiler.Enabled = true;
             BenchResult r;
             if (asJson) r = EngineBench.Run(cpu, shape, _ => { });
             else
@@ -74,6 +77,15 @@ internal static class BenchCommand
             table.AddRow("MFU (6·params·tokens/s ÷ peak)", $"{r.Mfu:P1}");
             table.AddRow("peak memory", $"{r.PeakRssMb:N0} MB");
             AnsiConsole.Write(table);
+            foreach (var (phase, stages) in EngineBench.Profiles)
+            {
+                var t = new Table().AddColumns("stage", "seconds", "calls", "share of total");
+                t.Title = new TableTitle($"profile: {phase}");
+                double total = stages.Where(x => x.Name.StartsWith("total:")).Sum(x => x.Seconds);
+                foreach (var (name, seconds, calls) in stages)
+                    t.AddRow(Markup.Escape(name), $"{seconds:F3}", $"{calls:N0}", total > 0 ? $"{seconds / total:P1}" : "");
+                AnsiConsole.Write(t);
+            }
             return 0;
         });
         return command;

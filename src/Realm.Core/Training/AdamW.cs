@@ -39,6 +39,7 @@ public sealed unsafe class AdamW : IDisposable
     /// <summary>One update of all parameters with learning rate <paramref name="lr"/>.</summary>
     public void Update(Cpu cpu, NativeBuffer weights, NativeBuffer grads, float lr)
     {
+        using var _ = Profiler.Measure("adamw");
         Step++;
         var o = Options;
         float c1 = 1f / (1f - MathF.Pow(o.Beta1, Step));

@@ -24,6 +24,7 @@ public static unsafe class GradientClipping
     /// <summary>Scales gradients so their global norm is at most <paramref name="maxNorm"/>; returns the norm before clipping.</summary>
     public static double Clip(Cpu cpu, NativeBuffer grads, double maxNorm)
     {
+        using var _ = Profiler.Measure("gradient clipping");
         double norm = GlobalNorm(cpu, grads);
         if (maxNorm > 0 && norm > maxNorm)
         {

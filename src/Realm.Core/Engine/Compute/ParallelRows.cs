@@ -20,9 +20,15 @@ internal static class ParallelRows
         cpu.Pool.For(ChunkCount(rows, chunk), new Chunked<T>(work, rows, chunk));
     }
 
-    /// <summary>A chunk size giving about four chunks per thread, at least <paramref name="min"/> rows.</summary>
-    public static int ChunkFor(Cpu cpu, int rows, int min = 1) =>
-        Math.Max(min, (rows + 4 * cpu.Threads - 1) / (4 * cpu.Threads));
+    /// <summary>Below this many elements a chunk costs less to run than to hand to another thread.</summary>
+    public const int MinElementsPerChunk = 16 * 1024;
+
+    /// <summary>
+    /// A chunk size giving about four chunks per thread, but never chunks of fewer than
+    /// <see cref="MinElementsPerChunk"/> elements (so small inputs, as in decoding, run inline).
+    /// </summary>
+    public static int ChunkFor(Cpu cpu, int rows, int rowElements) =>
+        Math.Max(Math.Max(1, MinElementsPerChunk / Math.Max(1, rowElements)), (rows + 4 * cpu.Threads - 1) / (4 * cpu.Threads));
 
     private readonly struct Chunked<T> : IParallelWork where T : struct, IRowWork
     {

@@ -99,7 +99,9 @@ public sealed class Generator : IDisposable
             for (int a = 0; a < active.Count; a++)
             {
                 int i = active[a];
-                int t = sampler.Sample(logits.AsSpan(a * vocab, vocab), options, ref rngs[i], out float lp);
+                int t;
+                float lp;
+                using (Profiler.Measure("sampling")) t = sampler.Sample(logits.AsSpan(a * vocab, vocab), options, ref rngs[i], out lp);
                 tokens[i].Add(t);
                 logprobs[i].Add(lp);
                 if (stops.Contains(t)) finish[i] = FinishReason.Stop;

@@ -24,6 +24,7 @@ public static unsafe class Attention
     public static void Forward(Cpu cpu, AttentionShape shape, float* q, float* k, float* v, int stride,
         float* o, int oStride, float* lse, ReadOnlySpan<int> starts, ReadOnlySpan<int> lengths)
     {
+        using var _ = Profiler.Measure("attention forward");
         int n = BuildForwardTasks(shape, lengths);
         fixed (int* tp = t_tasks)
         fixed (int* sp = starts)
@@ -39,6 +40,7 @@ public static unsafe class Attention
     internal static void ForwardCached(Cpu cpu, AttentionShape shape, float* q, int stride, float* o, int oStride,
         Model.KvCache cache, int layer, int[] slots, ReadOnlySpan<int> starts, ReadOnlySpan<int> counts)
     {
+        using var _ = Profiler.Measure("attention with KV cache");
         int n = BuildForwardTasks(shape, counts);
         fixed (int* tp = t_tasks)
         fixed (int* sp = starts)
@@ -82,6 +84,7 @@ public static unsafe class Attention
         float* o, float* dO, int oStride, float* lse, float* dq, float* dk, float* dv, int dStride,
         ReadOnlySpan<int> starts, ReadOnlySpan<int> lengths)
     {
+        using var _ = Profiler.Measure("attention backward");
         // One task per (sequence, KV head): it owns that head's dk and dv rows, so nothing is shared.
         // Longest sequences first, so the last tasks to start are the short ones.
         int n = starts.Length * shape.KvHeads;
@@ -275,7 +278,22 @@ public static unsafe class Attention
                 v = _v + (long)start * _stride + g * hd;
                 vStride = _stride;
             }
-            for (int hq = g * _shape.Group; hq < (g + 1) * _shape.Group; hq++)
+            int firstHead = g * _shape.Group, endHead = firstHead + _shape.Group;
+            if (i1 - i0 == 1 && _lse == null)
+            {
+                // One new position (a decoding step): the group's query heads are the rows, sharing every key load.
+                long row = start + i0;
+                int nKeys = past + i0 + 1;
+                for (int h0 = firstHead; h0 < endHead; h0 += AttentionBlocks.Rows)
+                {
+                    int rows = Math.Min(AttentionBlocks.Rows, endHead - h0);
+                    Scores(_simd, _q + row * _stride + h0 * hd, hd, rows, kt, ldk, nKeys, hd, sc, lds, _shape.Scale);
+                    SoftmaxRows(_simd, sc, lds, rows, nKeys - 1, 0, nKeys, null, 0);
+                    Mix(_simd, sc, lds, rows, nKeys, v, vStride, _o + row * _oStride + h0 * hd, hd, hd, false);
+                }
+                return;
+            }
+            for (int hq = firstHead; hq < endHead; hq++)
                 for (int r0 = i0; r0 < i1; r0 += AttentionBlocks.Rows)
                 {
                     int rows = Math.Min(AttentionBlocks.Rows, i1 - r0), nKeys = past + r0 + rows;

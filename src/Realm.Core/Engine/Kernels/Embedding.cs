@@ -6,7 +6,7 @@ namespace Realm.Engine.Kernels;
 public static unsafe class Embedding
 {
     public static void Forward(Cpu cpu, float* table, int* ids, float* output, int count, int dim) =>
-        ParallelRows.For(cpu, count, ParallelRows.ChunkFor(cpu, count, 16), new ForwardWork(table, ids, output, dim));
+        ParallelRows.For(cpu, count, ParallelRows.ChunkFor(cpu, count, dim), new ForwardWork(table, ids, output, dim));
 
     /// <summary>dTable[id] += dOutput[row] for every row. Split by columns, so each column sums rows in order.</summary>
     public static void Backward(Cpu cpu, float* dOutput, int* ids, float* dTable, int count, int dim) =>

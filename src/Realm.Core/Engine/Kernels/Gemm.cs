@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 using Realm.Engine.Compute;
 
 namespace Realm.Engine.Kernels;
@@ -9,27 +8,46 @@ namespace Realm.Engine.Kernels;
 /// op(A) is m×k (A stored k×m when transA) and op(B) is k×n (B stored n×k when transB). The three forms
 /// a linear layer needs are A·Bᵀ (forward), A·B (input gradient) and Aᵀ·B (weight gradient).
 ///
-/// Design (after BLIS/GotoBLAS): B is packed once per k-block into NR-wide column panels shared by all
-/// threads; each task packs an MC-row block of A into MR-tall row panels and sweeps it against a range of
-/// B panels with a register-blocked micro-kernel. Every element of C is produced by exactly one task
+/// Design (after BLIS/GotoBLAS): B is packed into NR-wide column panels, KC deep, shared by all threads.
+/// Each task owns a block of C rows (and a range of its columns): for each KC step it packs its rows of
+/// A into MR-tall panels and sweeps them against the B panels with a register-blocked micro-kernel,
+/// keeping its C block in cache across the whole k loop. Every element of C is produced by one task
 /// summing k in a fixed order, so results are identical for any thread count.
 /// </summary>
 public static unsafe class Gemm
 {
+    /// <summary>Packed B is built for at most this many floats at a time (bounds memory for huge k·n).</summary>
+    private const long PackedBBudget = 8L << 20;
+
     internal readonly struct Geometry
     {
         public readonly int Mr, Nr, Kc, Mc, Nc;
         public Geometry(int mr, int nr, int kc, int mc, int nc) { Mr = mr; Nr = nr; Kc = kc; Mc = mc; Nc = nc; }
     }
 
+    /// <summary>Blocking for a SIMD level: the micro-kernel's MR×NR, and KC, MC, NC cache blocks.</summary>
     internal static Geometry GeometryFor(SimdLevel simd) => simd switch
     {
-        SimdLevel.Vector512 => new Geometry(GemmMicroKernels.Mr512, GemmMicroKernels.Nr512, TKc, TMc, TNc),
+        SimdLevel.Vector512 => new Geometry(GemmMicroKernels.Mr512, GemmMicroKernels.Nr512, 256, 192, 4096),
         SimdLevel.Vector256 => new Geometry(GemmMicroKernels.Mr256, GemmMicroKernels.Nr256, 256, 192, 4096),
         _ => new Geometry(GemmMicroKernels.MrScalar, GemmMicroKernels.NrScalar, 256, 64, 4096),
     };
 
-    static readonly int TKc = int.Parse(Environment.GetEnvironmentVariable("TKC") ?? "256"), TMc = int.Parse(Environment.GetEnvironmentVariable("TMC") ?? "192"), TNc = int.Parse(Environment.GetEnvironmentVariable("TNC") ?? "4096");
+    /// <summary>
+    /// Blocking for <paramref name="m"/> rows: on AVX-512 a short A (decoding) uses the 8-row kernel when
+    /// that pads fewer rows than the 12-row one. Kc, Nc and Nr never depend on m, so packed B fits both.
+    /// </summary>
+    internal static Geometry GeometryFor(SimdLevel simd, int m)
+    {
+        var g = GeometryFor(simd);
+        const int small = GemmMicroKernels.Mr512Small;
+        if (simd == SimdLevel.Vector512 && m <= 64 && RoundUp(m, small) < RoundUp(m, g.Mr))
+            return new Geometry(small, g.Nr, g.Kc, g.Mc / g.Mr * small, g.Nc);
+        return g;
+    }
+
+    internal static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
+
     [ThreadStatic] private static NativeBuffer? t_packA;
     [ThreadStatic] private static NativeBuffer? t_packB;
 
@@ -39,22 +57,24 @@ public static unsafe class Gemm
         float* c, int ldc, bool accumulate)
     {
         if (m <= 0 || n <= 0) return;
+        using var _ = Profiler.Measure(transA ? "gemm Aᵀ·B (weight grad)" : transB ? "gemm A·Bᵀ (forward)" : "gemm A·B (input grad)");
         if (k <= 0)
         {
             if (!accumulate) for (int i = 0; i < m; i++) new Span<float>(c + (long)i * ldc, n).Clear();
             return;
         }
-        var g = GeometryFor(cpu.Simd);
+        var g = GeometryFor(cpu.Simd, m);
         for (int jc = 0; jc < n; jc += g.Nc)
         {
-            int nc = Math.Min(g.Nc, n - jc);
-            int panels = (nc + g.Nr - 1) / g.Nr;
-            for (int pc = 0; pc < k; pc += g.Kc)
+            int nc = Math.Min(g.Nc, n - jc), ncPad = RoundUp(nc, g.Nr);
+            int kSpan = (int)Math.Clamp(PackedBBudget / ncPad / g.Kc * g.Kc, g.Kc, RoundUp(k, g.Kc));
+            for (int k0 = 0; k0 < k; k0 += kSpan)
             {
-                int kc = Math.Min(g.Kc, k - pc);
-                float* bPack = Scratch.Get(ref t_packB, (long)panels * g.Nr * kc);
-                cpu.Pool.For(panels, new PackBWork(g, b, ldb, transB, pc, jc, kc, nc, bPack));
-                RunBlock(cpu, g, m, nc, kc, a, lda, transA, pc, bPack, c + jc, ldc, accumulate || pc > 0);
+                int kLen = Math.Min(kSpan, k - k0);
+                float* bPack = Scratch.Get(ref t_packB, (long)kLen * ncPad);
+                int kBlocks = (kLen + g.Kc - 1) / g.Kc, panels = ncPad / g.Nr;
+                cpu.Pool.For(kBlocks * panels, new PackBWork(g, b, ldb, transB, k0, kLen, jc, nc, bPack));
+                RunBlocks(cpu, g, m, nc, a, lda, transA, k0, kLen, bPack, c + jc, ldc, accumulate || k0 > 0);
             }
         }
     }
@@ -65,49 +85,57 @@ public static unsafe class Gemm
     {
         if (b.Simd != cpu.Simd) throw new InvalidOperationException($"matrix packed for {b.Simd}, CPU runs {cpu.Simd}");
         if (m <= 0) return;
-        var g = GeometryFor(cpu.Simd);
-        for (int jc = 0, block = 0; jc < b.Cols; jc += g.Nc)
-        {
-            int nc = Math.Min(g.Nc, b.Cols - jc);
-            for (int pc = 0; pc < b.Rows; pc += g.Kc, block++)
-            {
-                int kc = Math.Min(g.Kc, b.Rows - pc);
-                RunBlock(cpu, g, m, nc, kc, a, lda, transA, pc, b.Block(block), c + jc, ldc, accumulate || pc > 0);
-            }
-        }
+        using var _ = Profiler.Measure("gemm A·packed B (inference)");
+        var g = GeometryFor(cpu.Simd, m);
+        for (int jc = 0, block = 0; jc < b.Cols; jc += g.Nc, block++)
+            RunBlocks(cpu, g, m, Math.Min(g.Nc, b.Cols - jc), a, lda, transA, 0, b.Rows, b.ColumnBlock(block), c + jc, ldc, accumulate);
     }
 
-    private static void RunBlock(Cpu cpu, in Geometry g, int m, int nc, int kc, float* a, int lda, bool transA,
-        int pc, float* bPack, float* c, int ldc, bool accumulate)
+    /// <summary>
+    /// Where the panel for k-block <paramref name="kBlock"/> and column panel <paramref name="panel"/> sits
+    /// in packed B covering kLen rows and ncPad columns: k-blocks of Kc rows one after another, each
+    /// holding its column panels one after another.
+    /// </summary>
+    internal static long PanelOffset(in Geometry g, int kLen, int ncPad, int kBlock, int panel)
+    {
+        int kc = Math.Min(g.Kc, kLen - kBlock * g.Kc);
+        return (long)kBlock * g.Kc * ncPad + (long)panel * g.Nr * kc;
+    }
+
+    private static void RunBlocks(Cpu cpu, in Geometry g, int m, int nc, float* a, int lda, bool transA, int k0, int kLen,
+        float* bPack, float* c, int ldc, bool accumulate)
     {
         int panels = (nc + g.Nr - 1) / g.Nr;
-        int mc = Math.Min(g.Mc, RoundUp(m, g.Mr));
-        int mBlocks = (m + mc - 1) / mc;
-        // Enough tasks to keep every thread busy: split the B panels when A has few row blocks.
+        // Row blocks of at most Mc rows, as equal as MR allows, in a multiple of the thread count so no
+        // thread is left with a short last block.
+        int rowPanels = (m + g.Mr - 1) / g.Mr;
+        int mBlocks = (rowPanels * g.Mr + g.Mc - 1) / g.Mc;
+        if (rowPanels >= cpu.Threads) mBlocks = Math.Min(rowPanels, RoundUp(mBlocks, cpu.Threads));
+        // Enough tasks to keep every thread busy: split the columns when A has few row blocks.
         int nSplits = Math.Clamp(2 * cpu.Threads / mBlocks, 1, panels);
         int panelsPerSplit = (panels + nSplits - 1) / nSplits;
         nSplits = (panels + panelsPerSplit - 1) / panelsPerSplit;
-        cpu.Pool.For(mBlocks * nSplits, new BlockWork(g, cpu.Simd, m, nc, kc, mc, a, lda, transA, pc, bPack, c, ldc,
-            accumulate, nSplits, panelsPerSplit));
+        cpu.Pool.For(mBlocks * nSplits, new BlockWork(g, cpu.Simd, m, nc, rowPanels, mBlocks, a, lda, transA, k0, kLen,
+            bPack, c, ldc, accumulate, nSplits, panelsPerSplit));
     }
-
-    internal static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
 
     private readonly struct PackBWork : IParallelWork
     {
         private readonly Geometry _g;
         private readonly float* _b, _dst;
-        private readonly int _ldb, _pc, _jc, _kc, _nc;
+        private readonly int _ldb, _k0, _kLen, _jc, _nc;
         private readonly bool _trans;
 
-        public PackBWork(Geometry g, float* b, int ldb, bool trans, int pc, int jc, int kc, int nc, float* dst)
-        { _g = g; _b = b; _ldb = ldb; _trans = trans; _pc = pc; _jc = jc; _kc = kc; _nc = nc; _dst = dst; }
+        public PackBWork(Geometry g, float* b, int ldb, bool trans, int k0, int kLen, int jc, int nc, float* dst)
+        { _g = g; _b = b; _ldb = ldb; _trans = trans; _k0 = k0; _kLen = kLen; _jc = jc; _nc = nc; _dst = dst; }
 
-        public void Run(int panel)
+        public void Run(int index)
         {
-            int j0 = panel * _g.Nr;
-            GemmPacking.PackB(_b, _ldb, _trans, _pc, _jc + j0, _kc, Math.Min(_g.Nr, _nc - j0), _g.Nr,
-                _dst + (long)panel * _g.Nr * _kc);
+            int panels = RoundUp(_nc, _g.Nr) / _g.Nr;
+            int kBlock = index / panels, panel = index % panels;
+            int j0 = panel * _g.Nr, kc = Math.Min(_g.Kc, _kLen - kBlock * _g.Kc);
+            GemmPacking.PackB(_b, _ldb, _trans, _k0 + kBlock * _g.Kc, _jc + j0, kc, Math.Min(_g.Nr, _nc - j0), _g.Nr,
+                _dst + PanelOffset(_g, _kLen, RoundUp(_nc, _g.Nr), kBlock, panel));
         }
     }
 
@@ -115,49 +143,58 @@ public static unsafe class Gemm
     {
         private readonly Geometry _g;
         private readonly SimdLevel _simd;
-        private readonly int _m, _nc, _kc, _mc, _lda, _pc, _ldc, _nSplits, _panelsPerSplit;
+        private readonly int _m, _nc, _rowPanels, _mBlocks, _lda, _k0, _kLen, _ldc, _nSplits, _panelsPerSplit;
         private readonly float* _a, _bPack, _c;
         private readonly bool _transA, _accumulate;
 
-        public BlockWork(Geometry g, SimdLevel simd, int m, int nc, int kc, int mc, float* a, int lda, bool transA,
-            int pc, float* bPack, float* c, int ldc, bool accumulate, int nSplits, int panelsPerSplit)
+        public BlockWork(Geometry g, SimdLevel simd, int m, int nc, int rowPanels, int mBlocks, float* a, int lda, bool transA,
+            int k0, int kLen, float* bPack, float* c, int ldc, bool accumulate, int nSplits, int panelsPerSplit)
         {
-            _g = g; _simd = simd; _m = m; _nc = nc; _kc = kc; _mc = mc; _a = a; _lda = lda; _transA = transA;
-            _pc = pc; _bPack = bPack; _c = c; _ldc = ldc; _accumulate = accumulate; _nSplits = nSplits;
-            _panelsPerSplit = panelsPerSplit;
+            _g = g; _simd = simd; _m = m; _nc = nc; _rowPanels = rowPanels; _mBlocks = mBlocks; _a = a; _lda = lda;
+            _transA = transA; _k0 = k0; _kLen = kLen; _bPack = bPack; _c = c; _ldc = ldc; _accumulate = accumulate;
+            _nSplits = nSplits; _panelsPerSplit = panelsPerSplit;
         }
 
         public void Run(int task)
         {
             int mBlock = task / _nSplits, split = task % _nSplits;
-            int i0 = mBlock * _mc, rows = Math.Min(_mc, _m - i0);
-            int rowPanels = (rows + _g.Mr - 1) / _g.Mr;
-            float* aPack = Scratch.Get(ref t_packA, (long)rowPanels * _g.Mr * _kc);
-            GemmPacking.PackA(_a, _lda, _transA, i0, _pc, rows, _kc, _g.Mr, aPack);
-
+            int firstRowPanel = (int)((long)mBlock * _rowPanels / _mBlocks);
+            int lastRowPanel = (int)((long)(mBlock + 1) * _rowPanels / _mBlocks);
+            int i0 = firstRowPanel * _g.Mr, rows = Math.Min(lastRowPanel * _g.Mr, _m) - i0;
+            if (rows <= 0) return;
+            int rowPanels = lastRowPanel - firstRowPanel;
+            int ncPad = RoundUp(_nc, _g.Nr);
             int firstPanel = split * _panelsPerSplit;
-            int lastPanel = Math.Min((_nc + _g.Nr - 1) / _g.Nr, firstPanel + _panelsPerSplit);
+            int lastPanel = Math.Min(ncPad / _g.Nr, firstPanel + _panelsPerSplit);
+            float* aPack = Scratch.Get(ref t_packA, (long)rowPanels * _g.Mr * _g.Kc);
             float* edge = stackalloc float[GemmMicroKernels.Mr512 * GemmMicroKernels.Nr512];
-            for (int jp = firstPanel; jp < lastPanel; jp++)
+
+            for (int kBlock = 0, kDone = 0; kDone < _kLen; kBlock++, kDone += _g.Kc)
             {
-                int j0 = jp * _g.Nr, cols = Math.Min(_g.Nr, _nc - j0);
-                float* bp = _bPack + (long)jp * _g.Nr * _kc;
-                for (int ip = 0; ip < rowPanels; ip++)
+                int kc = Math.Min(_g.Kc, _kLen - kDone);
+                bool accumulate = _accumulate || kBlock > 0;
+                GemmPacking.PackA(_a, _lda, _transA, i0, _k0 + kDone, rows, kc, _g.Mr, aPack);
+                for (int jp = firstPanel; jp < lastPanel; jp++)
                 {
-                    int r0 = ip * _g.Mr, mr = Math.Min(_g.Mr, rows - r0);
-                    float* ap = aPack + (long)ip * _g.Mr * _kc;
-                    float* cTile = _c + (long)(i0 + r0) * _ldc + j0;
-                    if (mr == _g.Mr && cols == _g.Nr)
-                        RunKernel(_simd, _kc, ap, bp, cTile, _ldc, _accumulate);
-                    else
+                    int j0 = jp * _g.Nr, cols = Math.Min(_g.Nr, _nc - j0);
+                    float* bp = _bPack + PanelOffset(_g, _kLen, ncPad, kBlock, jp);
+                    for (int ip = 0; ip < rowPanels; ip++)
                     {
-                        RunKernel(_simd, _kc, ap, bp, edge, _g.Nr, false);
-                        for (int i = 0; i < mr; i++)
-                            for (int j = 0; j < cols; j++)
-                            {
-                                float v = edge[i * _g.Nr + j];
-                                cTile[(long)i * _ldc + j] = _accumulate ? cTile[(long)i * _ldc + j] + v : v;
-                            }
+                        int r0 = ip * _g.Mr, mr = Math.Min(_g.Mr, rows - r0);
+                        float* ap = aPack + (long)ip * _g.Mr * kc;
+                        float* cTile = _c + (long)(i0 + r0) * _ldc + j0;
+                        if (mr == _g.Mr && cols == _g.Nr)
+                            RunKernel(_simd, _g.Mr, kc, ap, bp, cTile, _ldc, accumulate);
+                        else
+                        {
+                            RunKernel(_simd, _g.Mr, kc, ap, bp, edge, _g.Nr, false);
+                            for (int i = 0; i < mr; i++)
+                                for (int j = 0; j < cols; j++)
+                                {
+                                    float v = edge[i * _g.Nr + j];
+                                    cTile[(long)i * _ldc + j] = accumulate ? cTile[(long)i * _ldc + j] + v : v;
+                                }
+                        }
                     }
                 }
             }
@@ -165,9 +202,13 @@ public static unsafe class Gemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void RunKernel(SimdLevel simd, int kc, float* a, float* b, float* c, int ldc, bool accumulate)
+    private static void RunKernel(SimdLevel simd, int mr, int kc, float* a, float* b, float* c, int ldc, bool accumulate)
     {
-        if (simd == SimdLevel.Vector512) GemmMicroKernels.Kernel512(kc, a, b, c, ldc, accumulate);
+        if (simd == SimdLevel.Vector512)
+        {
+            if (mr == GemmMicroKernels.Mr512) GemmMicroKernels.Kernel512(kc, a, b, c, ldc, accumulate);
+            else GemmMicroKernels.Kernel512Small(kc, a, b, c, ldc, accumulate);
+        }
         else if (simd == SimdLevel.Vector256) GemmMicroKernels.Kernel256(kc, a, b, c, ldc, accumulate);
         else GemmMicroKernels.KernelScalar(kc, a, b, c, ldc, accumulate);
     }

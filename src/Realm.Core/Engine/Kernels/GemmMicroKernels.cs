@@ -12,6 +12,8 @@ internal static unsafe class GemmMicroKernels
 {
     // Vector512: 12 rows × 32 columns = 24 zmm accumulators + 2 for B + 1 broadcast (of 32 registers).
     public const int Mr512 = 12, Nr512 = 32;
+    // Vector512 for few rows (decoding a batch of 8 or 16): 8 × 32, so 16 rows fill two panels exactly.
+    public const int Mr512Small = 8;
     // Vector256: 6 rows × 16 columns = 12 ymm accumulators (fits the 16 AVX2 registers).
     public const int Mr256 = 6, Nr256 = 16;
     // Scalar: a small tile the JIT keeps in registers.
@@ -50,6 +52,34 @@ internal static unsafe class GemmMicroKernels
         Store512(c + 6 * ldc, c60, c61, accumulate); Store512(c + 7 * ldc, c70, c71, accumulate);
         Store512(c + 8 * ldc, c80, c81, accumulate); Store512(c + 9 * ldc, c90, c91, accumulate);
         Store512(c + 10 * ldc, ca0, ca1, accumulate); Store512(c + 11 * ldc, cb0, cb1, accumulate);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Kernel512Small(int kc, float* a, float* b, float* c, int ldc, bool accumulate)
+    {
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
+            c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default,
+            c60 = default, c61 = default, c70 = default, c71 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            Vector512<float> x;
+            x = Vector512.Create(a[0]); c00 = Vector512.FusedMultiplyAdd(x, b0, c00); c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
+            x = Vector512.Create(a[1]); c10 = Vector512.FusedMultiplyAdd(x, b0, c10); c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
+            x = Vector512.Create(a[2]); c20 = Vector512.FusedMultiplyAdd(x, b0, c20); c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
+            x = Vector512.Create(a[3]); c30 = Vector512.FusedMultiplyAdd(x, b0, c30); c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
+            x = Vector512.Create(a[4]); c40 = Vector512.FusedMultiplyAdd(x, b0, c40); c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
+            x = Vector512.Create(a[5]); c50 = Vector512.FusedMultiplyAdd(x, b0, c50); c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
+            x = Vector512.Create(a[6]); c60 = Vector512.FusedMultiplyAdd(x, b0, c60); c61 = Vector512.FusedMultiplyAdd(x, b1, c61);
+            x = Vector512.Create(a[7]); c70 = Vector512.FusedMultiplyAdd(x, b0, c70); c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
+            a += Mr512Small;
+            b += Nr512;
+        }
+        Store512(c + 0 * ldc, c00, c01, accumulate); Store512(c + 1 * ldc, c10, c11, accumulate);
+        Store512(c + 2 * ldc, c20, c21, accumulate); Store512(c + 3 * ldc, c30, c31, accumulate);
+        Store512(c + 4 * ldc, c40, c41, accumulate); Store512(c + 5 * ldc, c50, c51, accumulate);
+        Store512(c + 6 * ldc, c60, c61, accumulate); Store512(c + 7 * ldc, c70, c71, accumulate);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -13,13 +13,19 @@ public static unsafe class LogSoftmax
     /// target gives logprob 0. Any output pointer may be null.
     /// </summary>
     public static void Forward(Cpu cpu, float* logits, int rows, int vocab, int* targets, float* logprobs,
-        float* entropy, float* lse) =>
-        ParallelRows.For(cpu, rows, ParallelRows.ChunkFor(cpu, rows), new ForwardWork(cpu.Simd, logits, vocab, targets, logprobs, entropy, lse));
+        float* entropy, float* lse)
+    {
+        using var _ = Profiler.Measure("log-softmax forward");
+        ParallelRows.For(cpu, rows, ParallelRows.ChunkFor(cpu, rows, vocab), new ForwardWork(cpu.Simd, logits, vocab, targets, logprobs, entropy, lse));
+    }
 
     /// <summary>dLogits = coef·(onehot(target) − p), using lse from the forward pass. dLogits may alias logits.</summary>
     public static void Backward(Cpu cpu, float* logits, float* lse, int* targets, float* coef, float* dLogits, int rows,
-        int vocab) =>
-        ParallelRows.For(cpu, rows, ParallelRows.ChunkFor(cpu, rows), new BackwardWork(cpu.Simd, logits, lse, targets, coef, dLogits, vocab));
+        int vocab)
+    {
+        using var _ = Profiler.Measure("log-softmax backward");
+        ParallelRows.For(cpu, rows, ParallelRows.ChunkFor(cpu, rows, vocab), new BackwardWork(cpu.Simd, logits, lse, targets, coef, dLogits, vocab));
+    }
 
     private readonly struct ForwardWork : IRowWork
     {

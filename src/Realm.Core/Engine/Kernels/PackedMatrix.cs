@@ -10,7 +10,7 @@ namespace Realm.Engine.Kernels;
 public sealed unsafe class PackedMatrix : IDisposable
 {
     private readonly NativeBuffer _data;
-    private readonly long[] _blockOffsets;
+    private readonly long[] _columnBlocks;
 
     /// <summary>Rows of op(B), i.e. the reduction length k.</summary>
     public int Rows { get; }
@@ -23,28 +23,30 @@ public sealed unsafe class PackedMatrix : IDisposable
     {
         Rows = k; Cols = n; Simd = cpu.Simd;
         var g = Gemm.GeometryFor(cpu.Simd);
-        var offsets = new List<long>();
+        int blocks = (n + g.Nc - 1) / g.Nc;
+        _columnBlocks = new long[blocks];
         long total = 0;
-        for (int jc = 0; jc < n; jc += g.Nc)
-            for (int pc = 0; pc < k; pc += g.Kc)
-            {
-                offsets.Add(total);
-                total += (long)Gemm.RoundUp(Math.Min(g.Nc, n - jc), g.Nr) * Math.Min(g.Kc, k - pc);
-            }
-        _blockOffsets = offsets.ToArray();
+        for (int block = 0; block < blocks; block++)
+        {
+            _columnBlocks[block] = total;
+            total += (long)k * Gemm.RoundUp(Math.Min(g.Nc, n - block * g.Nc), g.Nr);
+        }
         _data = new NativeBuffer(total, zero: false);
-        int block = 0;
-        for (int jc = 0; jc < n; jc += g.Nc)
-            for (int pc = 0; pc < k; pc += g.Kc, block++)
-            {
-                int nc = Math.Min(g.Nc, n - jc), kc = Math.Min(g.Kc, k - pc);
-                float* dst = _data.Ptr + _blockOffsets[block];
-                for (int j0 = 0; j0 < nc; j0 += g.Nr)
-                    GemmPacking.PackB(b, ldb, trans, pc, jc + j0, kc, Math.Min(g.Nr, nc - j0), g.Nr, dst + (long)j0 * kc);
-            }
+        for (int block = 0; block < blocks; block++)
+        {
+            int jc = block * g.Nc, nc = Math.Min(g.Nc, n - jc), ncPad = Gemm.RoundUp(nc, g.Nr);
+            for (int kb = 0; kb * g.Kc < k; kb++)
+                for (int panel = 0; panel < ncPad / g.Nr; panel++)
+                {
+                    int j0 = panel * g.Nr;
+                    GemmPacking.PackB(b, ldb, trans, kb * g.Kc, jc + j0, Math.Min(g.Kc, k - kb * g.Kc), Math.Min(g.Nr, nc - j0), g.Nr,
+                        _data.Ptr + _columnBlocks[block] + Gemm.PanelOffset(g, k, ncPad, kb, panel));
+                }
+        }
     }
 
-    internal float* Block(int index) => _data.Ptr + _blockOffsets[index];
+    /// <summary>The packed panels of column block <paramref name="index"/> (Nc columns each), covering all k.</summary>
+    internal float* ColumnBlock(int index) => _data.Ptr + _columnBlocks[index];
 
     public void Dispose() => _data.Dispose();
 }

@@ -13,14 +13,18 @@ public static unsafe class RmsNorm
     [ThreadStatic] private static NativeBuffer? t_partials;
 
     /// <summary>y = norm(x) ∘ w. <paramref name="rstd"/> (one per row) may be null when no backward follows.</summary>
-    public static void Forward(Cpu cpu, float* x, float* weight, float* y, float* rstd, int rows, int dim, float eps) =>
-        ParallelRows.For(cpu, rows, ParallelRows.ChunkFor(cpu, rows, 8),
+    public static void Forward(Cpu cpu, float* x, float* weight, float* y, float* rstd, int rows, int dim, float eps)
+    {
+        using var _ = Profiler.Measure("rmsnorm forward");
+        ParallelRows.For(cpu, rows, ParallelRows.ChunkFor(cpu, rows, dim),
             new ForwardWork(cpu.Simd, x, weight, y, rstd, dim, eps));
+    }
 
     /// <summary>dx += ∂L/∂x and dWeight += ∂L/∂w, given dy = ∂L/∂y.</summary>
     public static void Backward(Cpu cpu, float* dy, float* x, float* weight, float* rstd, float* dx, float* dWeight,
         int rows, int dim)
     {
+        using var _ = Profiler.Measure("rmsnorm backward");
         int chunks = ParallelRows.ChunkCount(rows, BackwardChunk);
         float* partials = Scratch.Get(ref t_partials, (long)chunks * dim);
         ParallelRows.For(cpu, rows, BackwardChunk, new BackwardWork(cpu.Simd, dy, x, weight, rstd, dx, partials, dim));

@@ -52,10 +52,11 @@ public static unsafe class Rope
     public static void Apply(Cpu cpu, RopeTable table, float* x, int rows, int rowStride, int heads, int* positions,
         bool inverse = false)
     {
+        using var _ = Profiler.Measure("rope");
         for (int r = 0; r < rows; r++)
             if ((uint)positions[r] >= (uint)table.MaxPositions)
                 throw new RealmException($"position {positions[r]} is beyond the model's {table.MaxPositions} positions (max_position_embeddings)");
-        ParallelRows.For(cpu, rows, ParallelRows.ChunkFor(cpu, rows, 16),
+        ParallelRows.For(cpu, rows, ParallelRows.ChunkFor(cpu, rows, heads * table.HeadDim),
             new Work(cpu.Simd, table, x, rowStride, heads, positions, inverse ? -1f : 1f));
     }
 

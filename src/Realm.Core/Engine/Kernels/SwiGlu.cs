@@ -8,12 +8,18 @@ namespace Realm.Engine.Kernels;
 /// </summary>
 public static unsafe class SwiGlu
 {
-    public static void Forward(Cpu cpu, float* gateUp, float* y, int rows, int width) =>
-        ParallelRows.For(cpu, rows, ParallelRows.ChunkFor(cpu, rows, 4), new Work(cpu.Simd, gateUp, y, null, width));
+    public static void Forward(Cpu cpu, float* gateUp, float* y, int rows, int width)
+    {
+        using var _ = Profiler.Measure("swiglu forward");
+        ParallelRows.For(cpu, rows, ParallelRows.ChunkFor(cpu, rows, 3 * width), new Work(cpu.Simd, gateUp, y, null, width));
+    }
 
     /// <summary>Writes ∂L/∂(g,u) into <paramref name="dGateUp"/> (same layout as the input) from dy.</summary>
-    public static void Backward(Cpu cpu, float* gateUp, float* dy, float* dGateUp, int rows, int width) =>
-        ParallelRows.For(cpu, rows, ParallelRows.ChunkFor(cpu, rows, 4), new Work(cpu.Simd, gateUp, dy, dGateUp, width));
+    public static void Backward(Cpu cpu, float* gateUp, float* dy, float* dGateUp, int rows, int width)
+    {
+        using var _ = Profiler.Measure("swiglu backward");
+        ParallelRows.For(cpu, rows, ParallelRows.ChunkFor(cpu, rows, 3 * width), new Work(cpu.Simd, gateUp, dy, dGateUp, width));
+    }
 
     private readonly struct Work : IRowWork
     {

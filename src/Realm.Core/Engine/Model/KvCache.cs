@@ -57,8 +57,16 @@ public sealed unsafe class KvCache : IDisposable
     /// </summary>
     internal void Append(Cpu cpu, int layer, float* k, float* v, int stride, int[] slots, int[] starts, int[] counts)
     {
+        using var _ = Profiler.Measure("kv-cache append");
+        int rows = 0;
+        foreach (int c in counts) rows += c;
         fixed (int* ps = slots, pst = starts, pc = counts)
-            cpu.Pool.For(slots.Length * KvHeads, new AppendWork(this, layer, k, v, stride, ps, pst, pc));
+        {
+            var work = new AppendWork(this, layer, k, v, stride, ps, pst, pc);
+            if ((long)rows * KvHeads * HeadDim < ParallelRows.MinElementsPerChunk)
+                for (int i = 0; i < slots.Length * KvHeads; i++) work.Run(i); // a decoding step: not worth a hand-off
+            else cpu.Pool.For(slots.Length * KvHeads, work);
+        }
     }
 
     private readonly struct AppendWork : IParallelWork

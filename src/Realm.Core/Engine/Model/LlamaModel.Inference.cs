@@ -18,6 +18,7 @@ public sealed unsafe partial class LlamaModel
     public void Extend(KvCache cache, PackedWeights weights, Activations acts, ReadOnlySpan<int> tokens,
         int[] slots, int[] counts, Span<float> logits)
     {
+        using var _ = Profiler.Measure(tokens.Length == slots.Length ? "total: decode steps" : "total: prefill");
         int n = tokens.Length, d = Config.HiddenSize, v = Config.VocabSize, seqs = slots.Length;
         if (counts.Length != seqs) throw new ArgumentException("one count per slot");
         if (logits.Length != (long)seqs * v) throw new ArgumentException($"logits needs {seqs}×{v} floats");

@@ -14,6 +14,7 @@ public sealed unsafe partial class LlamaModel
     public void Forward(TokenBatch batch, Activations acts, Span<float> logprobs, Span<float> entropies = default,
         Span<float> logits = default)
     {
+        using var _ = Profiler.Measure("total: forward");
         int n = batch.Count, d = Config.HiddenSize;
         CheckBatch(batch, acts);
         if (logprobs.Length != n) throw new ArgumentException($"logprobs has {logprobs.Length} slots for {n} rows");
@@ -62,6 +63,7 @@ public sealed unsafe partial class LlamaModel
     public void Backward(TokenBatch batch, Activations acts, ReadOnlySpan<float> coef, NativeBuffer grads)
     {
         if (!acts.ForTraining) throw new InvalidOperationException("activations were allocated without training buffers");
+        using var _ = Profiler.Measure("total: backward");
         if (grads.Length != Layout.Total) throw new ArgumentException("gradient buffer does not match the model");
         int n = batch.Count, d = Config.HiddenSize, v = Config.VocabSize;
         if (coef.Length != n) throw new ArgumentException($"coef has {coef.Length} values for {n} rows");
