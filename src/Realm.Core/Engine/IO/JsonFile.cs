@@ -31,6 +31,16 @@ internal static class JsonFile
         }
     }
 
+    /// <summary>Parses a file whose top level must be a JSON object.</summary>
+    public static JsonDocument ParseObject(string path)
+    {
+        var document = Parse(path);
+        if (document.RootElement.ValueKind == JsonValueKind.Object) return document;
+        var kind = document.RootElement.ValueKind;
+        document.Dispose();
+        throw new RealmException($"{path}: expected a JSON object, got {kind}");
+    }
+
     /// <summary>A short, one-line rendering of a JSON value for error messages.</summary>
     public static string Describe(JsonElement value)
     {

@@ -140,14 +140,7 @@ public static unsafe class Attention
     private static float SoftmaxRow<T>(float* x, int n) where T : struct, IVec<T>
     {
         int main = n - n % T.Count;
-        float max = float.NegativeInfinity;
-        if (main > 0)
-        {
-            var vmax = T.Load(x);
-            for (int i = T.Count; i < main; i += T.Count) vmax = T.Max(vmax, T.Load(x + i));
-            max = T.MaxAcross(vmax);
-        }
-        for (int i = main; i < n; i++) max = MathF.Max(max, x[i]);
+        float max = Vectorized.Max<T>(x, n);
         var vm = T.Splat(max);
         var acc = T.Zero;
         for (int i = 0; i < main; i += T.Count)

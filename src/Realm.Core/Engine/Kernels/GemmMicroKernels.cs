@@ -19,13 +19,25 @@ internal static unsafe class GemmMicroKernels
     // Scalar: a small tile the JIT keeps in registers.
     public const int MrScalar = 4, NrScalar = 4;
 
+    public static void Kernel512(int kc, float* a, float* b, float* c, int ldc, bool accumulate) =>
+        Kernel512<Twelve>(kc, a, b, c, ldc, accumulate);
+
+    public static void Kernel512Small(int kc, float* a, float* b, float* c, int ldc, bool accumulate) =>
+        Kernel512<Eight>(kc, a, b, c, ldc, accumulate);
+
+    /// <summary>Row count as a type, so the JIT compiles one kernel per count with the unused rows removed.</summary>
+    private interface IRows { static abstract int Count { get; } }
+    private struct Eight : IRows { public static int Count => 8; }
+    private struct Twelve : IRows { public static int Count => 12; }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Kernel512(int kc, float* a, float* b, float* c, int ldc, bool accumulate)
+    private static void Kernel512<R>(int kc, float* a, float* b, float* c, int ldc, bool accumulate) where R : struct, IRows
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
             c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default,
             c60 = default, c61 = default, c70 = default, c71 = default, c80 = default, c81 = default,
             c90 = default, c91 = default, ca0 = default, ca1 = default, cb0 = default, cb1 = default;
+        bool twelve = R.Count == 12;
         for (int p = 0; p < kc; p++)
         {
             var b0 = Vector512.Load(b);
@@ -39,47 +51,23 @@ internal static unsafe class GemmMicroKernels
             x = Vector512.Create(a[5]); c50 = Vector512.FusedMultiplyAdd(x, b0, c50); c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
             x = Vector512.Create(a[6]); c60 = Vector512.FusedMultiplyAdd(x, b0, c60); c61 = Vector512.FusedMultiplyAdd(x, b1, c61);
             x = Vector512.Create(a[7]); c70 = Vector512.FusedMultiplyAdd(x, b0, c70); c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
-            x = Vector512.Create(a[8]); c80 = Vector512.FusedMultiplyAdd(x, b0, c80); c81 = Vector512.FusedMultiplyAdd(x, b1, c81);
-            x = Vector512.Create(a[9]); c90 = Vector512.FusedMultiplyAdd(x, b0, c90); c91 = Vector512.FusedMultiplyAdd(x, b1, c91);
-            x = Vector512.Create(a[10]); ca0 = Vector512.FusedMultiplyAdd(x, b0, ca0); ca1 = Vector512.FusedMultiplyAdd(x, b1, ca1);
-            x = Vector512.Create(a[11]); cb0 = Vector512.FusedMultiplyAdd(x, b0, cb0); cb1 = Vector512.FusedMultiplyAdd(x, b1, cb1);
-            a += Mr512;
+            if (twelve)
+            {
+                x = Vector512.Create(a[8]); c80 = Vector512.FusedMultiplyAdd(x, b0, c80); c81 = Vector512.FusedMultiplyAdd(x, b1, c81);
+                x = Vector512.Create(a[9]); c90 = Vector512.FusedMultiplyAdd(x, b0, c90); c91 = Vector512.FusedMultiplyAdd(x, b1, c91);
+                x = Vector512.Create(a[10]); ca0 = Vector512.FusedMultiplyAdd(x, b0, ca0); ca1 = Vector512.FusedMultiplyAdd(x, b1, ca1);
+                x = Vector512.Create(a[11]); cb0 = Vector512.FusedMultiplyAdd(x, b0, cb0); cb1 = Vector512.FusedMultiplyAdd(x, b1, cb1);
+            }
+            a += R.Count;
             b += Nr512;
         }
         Store512(c + 0 * ldc, c00, c01, accumulate); Store512(c + 1 * ldc, c10, c11, accumulate);
         Store512(c + 2 * ldc, c20, c21, accumulate); Store512(c + 3 * ldc, c30, c31, accumulate);
         Store512(c + 4 * ldc, c40, c41, accumulate); Store512(c + 5 * ldc, c50, c51, accumulate);
         Store512(c + 6 * ldc, c60, c61, accumulate); Store512(c + 7 * ldc, c70, c71, accumulate);
+        if (!twelve) return;
         Store512(c + 8 * ldc, c80, c81, accumulate); Store512(c + 9 * ldc, c90, c91, accumulate);
         Store512(c + 10 * ldc, ca0, ca1, accumulate); Store512(c + 11 * ldc, cb0, cb1, accumulate);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Kernel512Small(int kc, float* a, float* b, float* c, int ldc, bool accumulate)
-    {
-        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
-            c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default,
-            c60 = default, c61 = default, c70 = default, c71 = default;
-        for (int p = 0; p < kc; p++)
-        {
-            var b0 = Vector512.Load(b);
-            var b1 = Vector512.Load(b + 16);
-            Vector512<float> x;
-            x = Vector512.Create(a[0]); c00 = Vector512.FusedMultiplyAdd(x, b0, c00); c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
-            x = Vector512.Create(a[1]); c10 = Vector512.FusedMultiplyAdd(x, b0, c10); c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
-            x = Vector512.Create(a[2]); c20 = Vector512.FusedMultiplyAdd(x, b0, c20); c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
-            x = Vector512.Create(a[3]); c30 = Vector512.FusedMultiplyAdd(x, b0, c30); c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
-            x = Vector512.Create(a[4]); c40 = Vector512.FusedMultiplyAdd(x, b0, c40); c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
-            x = Vector512.Create(a[5]); c50 = Vector512.FusedMultiplyAdd(x, b0, c50); c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
-            x = Vector512.Create(a[6]); c60 = Vector512.FusedMultiplyAdd(x, b0, c60); c61 = Vector512.FusedMultiplyAdd(x, b1, c61);
-            x = Vector512.Create(a[7]); c70 = Vector512.FusedMultiplyAdd(x, b0, c70); c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
-            a += Mr512Small;
-            b += Nr512;
-        }
-        Store512(c + 0 * ldc, c00, c01, accumulate); Store512(c + 1 * ldc, c10, c11, accumulate);
-        Store512(c + 2 * ldc, c20, c21, accumulate); Store512(c + 3 * ldc, c30, c31, accumulate);
-        Store512(c + 4 * ldc, c40, c41, accumulate); Store512(c + 5 * ldc, c50, c51, accumulate);
-        Store512(c + 6 * ldc, c60, c61, accumulate); Store512(c + 7 * ldc, c70, c71, accumulate);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -61,14 +61,7 @@ public static unsafe class LogSoftmax
         private static (float, float) Row<T>(float* z, int n) where T : struct, IVec<T>
         {
             int main = n - n % T.Count;
-            float max = float.NegativeInfinity;
-            if (main > 0)
-            {
-                var vmax = T.Load(z);
-                for (int i = T.Count; i < main; i += T.Count) vmax = T.Max(vmax, T.Load(z + i));
-                max = T.MaxAcross(vmax);
-            }
-            for (int i = main; i < n; i++) max = MathF.Max(max, z[i]);
+            float max = Vectorized.Max<T>(z, n);
             var vm = T.Splat(max);
             T sum = T.Zero, weighted = T.Zero;
             for (int i = 0; i < main; i += T.Count)

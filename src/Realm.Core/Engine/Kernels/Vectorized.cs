@@ -43,6 +43,21 @@ internal static unsafe class Vectorized
         return s;
     }
 
+    /// <summary>max over x[0..n) (−∞ for n = 0).</summary>
+    public static float Max<T>(float* x, int n) where T : struct, IVec<T>
+    {
+        int main = n - n % T.Count;
+        float max = float.NegativeInfinity;
+        if (main > 0)
+        {
+            var vmax = T.Load(x);
+            for (int i = T.Count; i < main; i += T.Count) vmax = T.Max(vmax, T.Load(x + i));
+            max = T.MaxAcross(vmax);
+        }
+        for (int i = main; i < n; i++) max = MathF.Max(max, x[i]);
+        return max;
+    }
+
     /// <summary>y = x · s ∘ w.</summary>
     public static void ScaleMultiply(SimdLevel simd, float* x, float s, float* w, float* y, int n)
     {

@@ -17,10 +17,8 @@ public sealed partial record LlamaConfig
     public static LlamaConfig Load(string path)
     {
         string file = Directory.Exists(path) ? Path.Combine(path, FileName) : path;
-        using JsonDocument document = JsonFile.Parse(file);
+        using JsonDocument document = JsonFile.ParseObject(file);
         JsonElement root = document.RootElement;
-        if (root.ValueKind != JsonValueKind.Object)
-            throw new RealmException($"{file}: expected a JSON object, got {root.ValueKind}");
         var json = new Reader(file, root);
 
         string modelType = ResolveModelType(json);

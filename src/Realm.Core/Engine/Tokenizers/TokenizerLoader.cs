@@ -12,10 +12,8 @@ public static class TokenizerLoader
     public static ITokenizer Load(string path)
     {
         string file = Directory.Exists(path) ? Path.Combine(path, FileName) : path;
-        using JsonDocument document = JsonFile.Parse(file);
+        using JsonDocument document = JsonFile.ParseObject(file);
         JsonElement root = document.RootElement;
-        if (root.ValueKind != JsonValueKind.Object)
-            throw new RealmException($"{file}: expected a JSON object, got {root.ValueKind}");
         if (!root.TryGetProperty("model", out JsonElement model) || model.ValueKind != JsonValueKind.Object)
             throw new RealmException($"{file}: missing 'model' object");
 
