@@ -6,7 +6,7 @@ namespace Realm.Cli;
 /// <summary>Shows training progress: a live bar on a terminal, plain log lines otherwise (CI, pipes).</summary>
 internal static class TrainingProgressView
 {
-    public static void Run(LanguageModelTrainer trainer, int totalSteps, CancellationToken cancel)
+    public static TrainingSummary Run(LanguageModelTrainer trainer, int totalSteps, CancellationToken cancel)
     {
         static string Line(TrainingProgress p) =>
             $"step {p.Step}/{p.TotalSteps}  loss {p.Loss:F4}" + (p.EvalLoss is { } e ? $"  eval {e:F4}" : "")
@@ -14,23 +14,25 @@ internal static class TrainingProgressView
 
         if (!AnsiConsole.Profile.Capabilities.Interactive)
         {
-            trainer.Run(p =>
+            return trainer.Run(p =>
             {
                 if (p.Resumed || p.EvalLoss != null || p.Checkpointed || p.Step % 10 == 0) Console.WriteLine(Line(p));
             }, cancel);
-            return;
         }
+        TrainingSummary? summary = null;
         AnsiConsole.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
             .Start(ctx =>
             {
                 var task = ctx.AddTask("training", maxValue: totalSteps);
-                trainer.Run(p =>
+                summary = trainer.Run(p =>
                 {
                     task.Value = p.Step;
                     task.Description = Markup.Escape($"loss {p.Loss:F3}" + (p.EvalLoss is { } e ? $" eval {e:F3}" : "") + $" {p.TokensPerSecond:N0} tok/s");
                     if (p.EvalLoss != null || p.Checkpointed) AnsiConsole.MarkupLine(Markup.Escape(Line(p)));
                 }, cancel);
+                task.Value = totalSteps;
             });
+        return summary!;
     }
 }

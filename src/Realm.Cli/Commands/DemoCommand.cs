@@ -61,8 +61,10 @@ internal static class DemoCommand
             };
             var corpus = TextCorpus.FromDocuments(train.Select(p => p.Document), tokenizer);
             var trainer = new LanguageModelTrainer(model, tokenizer, corpus, options, output);
+            if (TrainingCheckpoint.Exists(trainer.CheckpointDirectory))
+                AnsiConsole.MarkupLine($"[yellow]resuming from {Markup.Escape(trainer.CheckpointDirectory)} (delete {Markup.Escape(output)} or pass --out to start over)[/]");
             var clock = Stopwatch.StartNew();
-            TrainingProgressView.Run(trainer, options.Steps, CommandRunner.CtrlC());
+            var trained = TrainingProgressView.Run(trainer, options.Steps, CommandRunner.CtrlC());
             double trainSeconds = clock.Elapsed.TotalSeconds;
 
             using var generator = new Generator(model, maxBatch: 64, maxLength: config.MaxPositionEmbeddings);
@@ -83,7 +85,9 @@ internal static class DemoCommand
             AnsiConsole.Write(examples);
             var summary = new Table().AddColumns("result", "value");
             summary.AddRow("accuracy on unseen problems (greedy)", $"{correct}/{test.Count} = {(double)correct / test.Count:P1}");
-            summary.AddRow("training", $"{options.Steps} steps, {trainSeconds:F0} s");
+            summary.AddRow("training", trained.Resumed
+                ? $"steps {trained.StartStep + 1}–{trained.EndStep} of {options.Steps} in {trainSeconds:F0} s (resumed)"
+                : $"{options.Steps} steps, {trainSeconds:F0} s");
             summary.AddRow("decoding", $"{generated:N0} tokens in {genSeconds:F1} s = {generated / genSeconds:N0} tokens/s");
             summary.AddRow("model saved to", Markup.Escape(output));
             AnsiConsole.Write(summary);

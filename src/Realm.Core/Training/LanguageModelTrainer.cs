@@ -6,6 +6,12 @@ using Realm.Engine.Tokenizers;
 
 namespace Realm.Training;
 
+/// <summary>What a call to <see cref="LanguageModelTrainer.Run"/> did: it trained steps [StartStep, EndStep).</summary>
+public sealed record TrainingSummary(long StartStep, long EndStep, double? LastEvalLoss)
+{
+    public bool Resumed => StartStep > 0;
+}
+
 /// <summary>One report per optimizer step (evaluation and checkpoint fields are set on the steps they happen).</summary>
 public sealed record TrainingProgress(long Step, int TotalSteps, double Loss, float LearningRate, double GradNorm,
     double TokensPerSecond, double? EvalLoss, bool Checkpointed, bool Resumed);
@@ -45,8 +51,12 @@ public sealed class LanguageModelTrainer
 
     public string CheckpointDirectory => Path.Combine(_outDir, "checkpoint");
 
-    /// <summary>Trains to the configured step count (resuming from the checkpoint if there is one) and saves the model to outDir.</summary>
-    public void Run(Action<TrainingProgress>? report = null, CancellationToken cancel = default)
+    /// <summary>
+    /// Trains to the configured step count (resuming from the checkpoint if there is one) and saves the
+    /// model to outDir. When <paramref name="cancel"/> fires it saves a checkpoint of the steps done so
+    /// far, then throws <see cref="OperationCanceledException"/>.
+    /// </summary>
+    public TrainingSummary Run(Action<TrainingProgress>? report = null, CancellationToken cancel = default)
     {
         var o = _options;
         var cpu = _model.Cpu;
@@ -70,10 +80,19 @@ public sealed class LanguageModelTrainer
         double? lastEval = state.LastEvalLoss;
         var clock = Stopwatch.StartNew();
         long clockTokens = 0;
+        long lastSaved = state.Step;
+        TrainerState Snapshot(long done) => new()
+        {
+            Step = done, DataRngState = rng.State, TokensSeen = tokensSeen, LastEvalLoss = lastEval, Fingerprint = o.Fingerprint,
+        };
 
         for (long step = state.Step; step < o.Steps; step++)
         {
-            cancel.ThrowIfCancellationRequested();
+            if (cancel.IsCancellationRequested)
+            {
+                if (step > lastSaved) TrainingCheckpoint.Save(CheckpointDirectory, _model, optimizer, _tokenizer, Snapshot(step));
+                cancel.ThrowIfCancellationRequested();
+            }
             grads.Clear();
             double lossSum = 0;
             int counted = 0;
@@ -101,15 +120,16 @@ public sealed class LanguageModelTrainer
                 lastEval = eval = EvaluateLoss();
             bool checkpoint = done1 % o.CheckpointEvery == 0 || done1 == o.Steps;
             if (checkpoint)
-                TrainingCheckpoint.Save(CheckpointDirectory, _model, optimizer, _tokenizer, new TrainerState
-                {
-                    Step = done1, DataRngState = rng.State, TokensSeen = tokensSeen, LastEvalLoss = lastEval, Fingerprint = o.Fingerprint,
-                });
+            {
+                TrainingCheckpoint.Save(CheckpointDirectory, _model, optimizer, _tokenizer, Snapshot(done1));
+                lastSaved = done1;
+            }
             report?.Invoke(new TrainingProgress(done1, o.Steps, lossSum / counted, lr, norm,
                 clockTokens / Math.Max(1e-9, clock.Elapsed.TotalSeconds), eval, checkpoint, resumed && step == state.Step));
         }
         _model.Save(_outDir);
         _tokenizer.Save(_outDir);
+        return new TrainingSummary(state.Step, o.Steps, lastEval);
     }
 
     private TokenBatch SampleBatch(ref SplitMix64 rng, int sequences)

@@ -64,10 +64,13 @@ public class LanguageModelTrainerTests
             var trainer = new LanguageModelTrainer(interrupted, Tokenizer, Corpus(), Options, dirB.Path);
             Assert.ThrowsAny<OperationCanceledException>(() => trainer.Run(p => { if (p.Step == 4) cts.Cancel(); }, cts.Token));
         }
+        // Cancelled at the start of step 5: steps 1-4 were saved on the way out, although the regular
+        // checkpoint interval (3) had only saved step 3.
         using var resumedModel = NewModel(cpu); // fresh weights: everything must come from the checkpoint
         var reports = new List<TrainingProgress>();
-        new LanguageModelTrainer(resumedModel, Tokenizer, Corpus(), Options, dirB.Path).Run(reports.Add);
-        Assert.Equal(new long[] { 4, 5, 6 }, reports.Select(r => r.Step));
+        var summary = new LanguageModelTrainer(resumedModel, Tokenizer, Corpus(), Options, dirB.Path).Run(reports.Add);
+        Assert.Equal(new long[] { 5, 6 }, reports.Select(r => r.Step));
+        Assert.Equal(4, summary.StartStep);
         Assert.True(reports[0].Resumed);
         Assert.Equal(straight.Weights.Span.ToArray(), resumedModel.Weights.Span.ToArray());
     }

@@ -35,7 +35,7 @@ public sealed class Generator : IDisposable
         _weights = new PackedWeights(_model);
     }
 
-    /// <summary>Generates a completion for every prompt. <paramref name="onToken"/> (optional) is told each decode step.</summary>
+    /// <summary>Generates a completion for every prompt. <paramref name="onStep"/> (optional) is told each decode step.</summary>
     public IReadOnlyList<Completion> Generate(IReadOnlyList<int[]> prompts, SamplingOptions options, Action<int>? onStep = null)
     {
         options.Validate();

@@ -18,7 +18,7 @@ public sealed unsafe partial class LlamaModel : IDisposable
 
     public LlamaModel(LlamaConfig config, Cpu cpu)
     {
-        Config = config;
+        Config = config.Validate("model config");
         Layout = new ParameterLayout(config);
         Cpu = cpu;
         Weights = new NativeBuffer(Layout.Total);
