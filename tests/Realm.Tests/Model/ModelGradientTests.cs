@@ -113,4 +113,35 @@ public unsafe class ModelGradientTests
         TestSupport.AssertClose(b.grad, a.grad, 1e-5, "chunked gradients");
         TestSupport.AssertClose(c.lp, a.lp, 1e-6, "inference-mode logprobs");
     }
+
+    [Fact]
+    public void GradientsAccumulateOverMicroBatchesOfDifferentLengths()
+    {
+        using var cpu = TestSupport.NewCpu(SimdSupport.Best);
+        using var model = new LlamaModel(TinyConfig(true, false), cpu);
+        model.InitializeRandom(9, std: 0.4f);
+        var rng = new Random(6);
+        var seqs = new[] { 13, 4, 9, 2 }.Select(n => Enumerable.Range(0, n).Select(_ => rng.Next(11)).ToArray()).ToList();
+        var coefAll = RandomCoef(seqs.Sum(s => s.Length), 7);
+
+        using var together = new NativeBuffer(model.Layout.Total);
+        var all = TokenBatch.ForNextToken(seqs);
+        using (var acts = new Activations(model.Layout, all.Count, forTraining: true))
+        {
+            model.Forward(all, acts, new float[all.Count]);
+            model.Backward(all, acts, coefAll, together);
+        }
+
+        // The same sequences in two passes of different sizes (17 and 11 rows), into one buffer.
+        using var accumulated = new NativeBuffer(model.Layout.Total);
+        using var small = new Activations(model.Layout, 17, forTraining: true);
+        var first = TokenBatch.ForNextToken(seqs.Take(2).ToList());
+        var second = TokenBatch.ForNextToken(seqs.Skip(2).ToList());
+        model.Forward(first, small, new float[first.Count]);
+        model.Backward(first, small, coefAll.AsSpan(0, first.Count), accumulated);
+        model.Forward(second, small, new float[second.Count]);
+        model.Backward(second, small, coefAll.AsSpan(first.Count), accumulated);
+
+        TestSupport.AssertClose(accumulated.Span, together.Span, 1e-5, "accumulated gradients");
+    }
 }
