@@ -15,6 +15,7 @@ public static unsafe class Attention
     public const int BlockRows = 32;
 
     [ThreadStatic] private static NativeBuffer? t_scratch;
+    [ThreadStatic] private static NativeBuffer? t_keysT;
     [ThreadStatic] private static int[]? t_tasks;
 
     /// <summary>
@@ -25,11 +26,40 @@ public static unsafe class Attention
         float* o, int oStride, float* lse, ReadOnlySpan<int> starts, ReadOnlySpan<int> lengths)
     {
         using var _ = Profiler.Measure("attention forward");
+        // Every KV head's keys, transposed once (headDim × rows, all sequences side by side) for all the
+        // row blocks that read them. The zeroed tail lets score rows read a full vector past the last key.
+        int rows = 0;
+        foreach (int length in lengths) rows += length;
+        int ldk = AttentionBlocks.RoundUp(rows, 32) + 32;
+        float* keysT = Scratch.Get(ref t_keysT, (long)shape.KvHeads * shape.HeadDim * ldk);
+        for (int row = 0; row < shape.KvHeads * shape.HeadDim; row++)
+            new Span<float>(keysT + (long)row * ldk + rows, ldk - rows).Clear();
         int n = BuildForwardTasks(shape, lengths);
         fixed (int* tp = t_tasks)
         fixed (int* sp = starts)
         fixed (int* lp = lengths)
-            cpu.Pool.For(n, new ForwardWork(cpu.Simd, shape, q, k, v, stride, o, oStride, lse, sp, lp, tp, null, 0, null));
+        {
+            cpu.Pool.For(starts.Length * shape.KvHeads, new TransposeKeysWork(shape, k, stride, sp, lp, keysT, ldk));
+            cpu.Pool.For(n, new ForwardWork(cpu.Simd, shape, q, keysT, ldk, v, stride, o, oStride, lse, sp, lp, tp, null, 0, null));
+        }
+    }
+
+    private readonly struct TransposeKeysWork : IParallelWork
+    {
+        private readonly AttentionShape _shape;
+        private readonly float* _k, _keysT;
+        private readonly int _stride, _ldk;
+        private readonly int* _starts, _lengths;
+
+        public TransposeKeysWork(AttentionShape shape, float* k, int stride, int* starts, int* lengths, float* keysT, int ldk)
+        { _shape = shape; _k = k; _stride = stride; _starts = starts; _lengths = lengths; _keysT = keysT; _ldk = ldk; }
+
+        public void Run(int index)
+        {
+            int s = index / _shape.KvHeads, g = index % _shape.KvHeads, hd = _shape.HeadDim;
+            Transpose(_k + (long)_starts[s] * _stride + g * hd, _stride, _lengths[s], hd,
+                _keysT + (long)g * hd * _ldk + _starts[s], _ldk, _lengths[s]);
+        }
     }
 
     /// <summary>
@@ -46,7 +76,7 @@ public static unsafe class Attention
         fixed (int* sp = starts)
         fixed (int* lp = counts)
         fixed (int* sl = slots)
-            cpu.Pool.For(n, new ForwardWork(cpu.Simd, shape, q, null, null, stride, o, oStride, null, sp, lp, tp, cache, layer, sl));
+            cpu.Pool.For(n, new ForwardWork(cpu.Simd, shape, q, null, 0, null, stride, o, oStride, null, sp, lp, tp, cache, layer, sl));
     }
 
     /// <summary>Lists (sequence, KV head, row block) triples in t_tasks, costliest blocks first; returns the count.</summary>
@@ -104,14 +134,14 @@ public static unsafe class Attention
             cpu.Pool.For(n, new BackwardWork(cpu.Simd, shape, q, k, v, stride, o, dO, oStride, lse, dq, dk, dv, dStride, sp, lp, tp));
     }
 
-    /// <summary>Kt[d, j] = k[j, d] for j &lt; count, zero up to the padded width ldk.</summary>
-    internal static void Transpose(float* k, int stride, int count, int headDim, float* kt, int ldk)
+    /// <summary>Kt[d, j] = k[j, d] for j &lt; count (row stride ldk), zero from count up to padTo.</summary>
+    internal static void Transpose(float* k, int stride, int count, int headDim, float* kt, int ldk, int padTo)
     {
         for (int d = 0; d < headDim; d++)
         {
             float* dst = kt + (long)d * ldk;
             for (int j = 0; j < count; j++) dst[j] = k[(long)j * stride + d];
-            for (int j = count; j < ldk; j++) dst[j] = 0f;
+            for (int j = count; j < padTo; j++) dst[j] = 0f;
         }
     }
 
@@ -230,15 +260,15 @@ public static unsafe class Attention
     {
         private readonly SimdLevel _simd;
         private readonly AttentionShape _shape;
-        private readonly float* _q, _k, _v, _o, _lse;
-        private readonly int _stride, _oStride, _layer;
+        private readonly float* _q, _keysT, _v, _o, _lse;
+        private readonly int _ldk, _stride, _oStride, _layer;
         private readonly int* _starts, _lengths, _tasks, _slots;
         private readonly Model.KvCache? _cache;
 
-        public ForwardWork(SimdLevel simd, AttentionShape shape, float* q, float* k, float* v, int stride, float* o,
+        public ForwardWork(SimdLevel simd, AttentionShape shape, float* q, float* keysT, int ldk, float* v, int stride, float* o,
             int oStride, float* lse, int* starts, int* lengths, int* tasks, Model.KvCache? cache, int layer, int* slots)
         {
-            _simd = simd; _shape = shape; _q = q; _k = k; _v = v; _stride = stride; _o = o; _oStride = oStride;
+            _simd = simd; _shape = shape; _q = q; _keysT = keysT; _ldk = ldk; _v = v; _stride = stride; _o = o; _oStride = oStride;
             _lse = lse; _starts = starts; _lengths = lengths; _tasks = tasks; _cache = cache; _layer = layer; _slots = slots;
         }
 
@@ -264,10 +294,10 @@ public static unsafe class Attention
             else
             {
                 past = 0;
-                ldk = lds = AttentionBlocks.RoundUp(i1, 32);
-                kt = Scratch.Get(ref t_scratch, (long)hd * ldk + AttentionBlocks.Rows * ldk);
-                sc = kt + (long)hd * ldk;
-                Transpose(_k + (long)start * _stride + g * hd, _stride, i1, hd, kt, ldk);
+                kt = _keysT + (long)g * hd * _ldk + start;
+                ldk = _ldk;
+                lds = AttentionBlocks.RoundUp(i1, 32);
+                sc = Scratch.Get(ref t_scratch, (long)AttentionBlocks.Rows * lds);
                 v = _v + (long)start * _stride + g * hd;
                 vStride = _stride;
             }
@@ -328,8 +358,8 @@ public static unsafe class Attention
             float* p = dV + (long)length * hd;
             float* dS = p + (long)R * ldk;
             float* k = _k + (long)start * _stride + g * hd, v = _v + (long)start * _stride + g * hd;
-            Transpose(k, _stride, length, hd, kt, ldk);
-            Transpose(v, _stride, length, hd, vt, ldk);
+            Transpose(k, _stride, length, hd, kt, ldk, ldk);
+            Transpose(v, _stride, length, hd, vt, ldk, ldk);
             new Span<float>(dK, 2 * length * hd).Clear();
             float scale = _shape.Scale;
             for (int hq = g * _shape.Group; hq < (g + 1) * _shape.Group; hq++)
