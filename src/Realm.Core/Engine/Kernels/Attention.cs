@@ -146,31 +146,40 @@ public static unsafe class Attention
     }
 
     /// <summary>
-    /// Turns score rows into probabilities in place: row r covers keys [0, limit0 + r·limitStep]
-    /// (inclusive); keys after that, up to <paramref name="width"/>, become 0. Writes each row's lse if asked.
+    /// Turns score rows into unnormalised probabilities exp(s − max) in place: row r covers keys
+    /// [0, limit0 + r·limitStep] (inclusive); keys after that, up to <paramref name="width"/>, become 0.
+    /// Writes each row's 1/Σ (the caller scales the mixed output once instead of every probability)
+    /// and, if asked, its log-sum-exp.
     /// </summary>
-    internal static void SoftmaxRows(SimdLevel simd, float* s, int lds, int rows, int limit0, int limitStep, int width,
-        float* lse, int lseStride)
+    internal static void ExpRows(SimdLevel simd, float* s, int lds, int rows, int limit0, int limitStep, int width,
+        float* inverseSums, float* lse, int lseStride)
     {
         for (int r = 0; r < rows; r++)
         {
             float* row = s + (long)r * lds;
             int count = limit0 + r * limitStep + 1;
-            float l = simd switch
+            float max = simd switch
             {
-                SimdLevel.Vector512 => SoftmaxRow<V512>(row, count),
-                SimdLevel.Vector256 => SoftmaxRow<V256>(row, count),
-                _ => SoftmaxRow<V1>(row, count),
+                SimdLevel.Vector512 => Vectorized.Max<V512>(row, count),
+                SimdLevel.Vector256 => Vectorized.Max<V256>(row, count),
+                _ => Vectorized.Max<V1>(row, count),
+            };
+            float sum = simd switch
+            {
+                SimdLevel.Vector512 => ExpRow<V512>(row, count, max),
+                SimdLevel.Vector256 => ExpRow<V256>(row, count, max),
+                _ => ExpRow<V1>(row, count, max),
             };
             for (int j = count; j < width; j++) row[j] = 0f;
-            if (lse != null) lse[(long)r * lseStride] = l;
+            inverseSums[r] = 1f / sum;
+            if (lse != null) lse[(long)r * lseStride] = max + MathF.Log(sum);
         }
     }
 
-    private static float SoftmaxRow<T>(float* x, int n) where T : struct, IVec<T>
+    /// <summary>x ← exp(x − max) over [0, n); returns the sum.</summary>
+    private static float ExpRow<T>(float* x, int n, float max) where T : struct, IVec<T>
     {
         int main = n - n % T.Count;
-        float max = Vectorized.Max<T>(x, n);
         var vm = T.Splat(max);
         var acc = T.Zero;
         for (int i = 0; i < main; i += T.Count)
@@ -186,10 +195,15 @@ public static unsafe class Attention
             x[i] = e;
             sum += e;
         }
-        var inv = T.Splat(1f / sum);
-        for (int i = 0; i < main; i += T.Count) T.Store(T.Load(x + i) * inv, x + i);
-        for (int i = main; i < n; i++) x[i] *= 1f / sum;
-        return max + MathF.Log(sum);
+        return sum;
+    }
+
+    /// <summary>Mixes values with unnormalised probabilities, then scales each output row by its 1/Σ.</summary>
+    private static void MixNormalised(SimdLevel simd, float* p, int ldp, int rows, int nKeys, float* v, int vStride,
+        float* o, int oStride, int headDim, float* inverseSums)
+    {
+        Mix(simd, p, ldp, rows, nKeys, v, vStride, o, oStride, headDim, false);
+        for (int r = 0; r < rows; r++) Vectorized.Scale(simd, o + (long)r * oStride, inverseSums[r], headDim);
     }
 
     /// <summary>out[r, :] = P[r, :]·V over columns [0, headDim), vectorised where the width allows.</summary>
@@ -227,9 +241,9 @@ public static unsafe class Attention
             SimdLevel.Vector256 => headDim - headDim % 8,
             _ => 0,
         };
-        if (simd == SimdLevel.Vector512) AttentionBlocks.AccumulateTransposed<V512>(g, ldg, rows, nKeys, x, xStride, dst, headDim, 0, main, 1f);
-        else if (simd == SimdLevel.Vector256) AttentionBlocks.AccumulateTransposed<V256>(g, ldg, rows, nKeys, x, xStride, dst, headDim, 0, main, 1f);
-        if (main < headDim) AttentionBlocks.AccumulateTransposed<V1>(g, ldg, rows, nKeys, x, xStride, dst, headDim, main, headDim, 1f);
+        if (simd == SimdLevel.Vector512) AttentionBlocks.AccumulateTransposed<V512>(g, ldg, rows, nKeys, x, xStride, dst, headDim, 0, main);
+        else if (simd == SimdLevel.Vector256) AttentionBlocks.AccumulateTransposed<V256>(g, ldg, rows, nKeys, x, xStride, dst, headDim, 0, main);
+        if (main < headDim) AttentionBlocks.AccumulateTransposed<V1>(g, ldg, rows, nKeys, x, xStride, dst, headDim, main, headDim);
     }
 
     /// <summary>
@@ -301,6 +315,7 @@ public static unsafe class Attention
                 v = _v + (long)start * _stride + g * hd;
                 vStride = _stride;
             }
+            float* inverseSums = stackalloc float[AttentionBlocks.Rows];
             int firstHead = g * _shape.Group, endHead = firstHead + _shape.Group;
             if (i1 - i0 == 1 && _lse == null)
             {
@@ -311,8 +326,8 @@ public static unsafe class Attention
                 {
                     int rows = Math.Min(AttentionBlocks.Rows, endHead - h0);
                     Scores(_simd, _q + row * _stride + h0 * hd, hd, rows, kt, ldk, nKeys, hd, sc, lds, _shape.Scale);
-                    SoftmaxRows(_simd, sc, lds, rows, nKeys - 1, 0, nKeys, null, 0);
-                    Mix(_simd, sc, lds, rows, nKeys, v, vStride, _o + row * _oStride + h0 * hd, hd, hd, false);
+                    ExpRows(_simd, sc, lds, rows, nKeys - 1, 0, nKeys, inverseSums, null, 0);
+                    MixNormalised(_simd, sc, lds, rows, nKeys, v, vStride, _o + row * _oStride + h0 * hd, hd, hd, inverseSums);
                 }
                 return;
             }
@@ -322,8 +337,8 @@ public static unsafe class Attention
                     int rows = Math.Min(AttentionBlocks.Rows, i1 - r0), nKeys = past + r0 + rows;
                     long row = start + r0;
                     Scores(_simd, _q + row * _stride + hq * hd, _stride, rows, kt, ldk, nKeys, hd, sc, lds, _shape.Scale);
-                    SoftmaxRows(_simd, sc, lds, rows, past + r0, 1, nKeys, _lse == null ? null : _lse + row * _shape.Heads + hq, _shape.Heads);
-                    Mix(_simd, sc, lds, rows, nKeys, v, vStride, _o + row * _oStride + hq * hd, _oStride, hd, false);
+                    ExpRows(_simd, sc, lds, rows, past + r0, 1, nKeys, inverseSums, _lse == null ? null : _lse + row * _shape.Heads + hq, _shape.Heads);
+                    MixNormalised(_simd, sc, lds, rows, nKeys, v, vStride, _o + row * _oStride + hq * hd, _oStride, hd, inverseSums);
                 }
         }
     }
@@ -349,8 +364,8 @@ public static unsafe class Attention
             int s = task / _shape.KvHeads, g = task % _shape.KvHeads;
             int start = _starts[s], length = _lengths[s], hd = _shape.HeadDim;
             if (length == 0) return;
-            int ldk = AttentionBlocks.RoundUp(length, 32);
-            const int R = AttentionBlocks.Rows;
+            int ldk = AttentionBlocks.RoundUp(length, 32) + 16; // +16: rows 64 bytes apart from a power of two, so they spread over L1 sets
+            const int R = 2 * AttentionBlocks.Rows; // query rows per step: the k/v gradient rows are updated once per 8
             float* kt = Scratch.Get(ref t_scratch, 2L * hd * ldk + 2L * length * hd + 2L * R * ldk);
             float* vt = kt + (long)hd * ldk;
             float* dK = vt + (long)hd * ldk;
@@ -370,8 +385,12 @@ public static unsafe class Attention
                     float* q = _q + row * _stride + hq * hd;
                     float* dO = _dO + row * _oStride + hq * hd;
                     float* o = _o + row * _oStride + hq * hd;
-                    Scores(_simd, q, _stride, rows, kt, ldk, nKeys, hd, p, ldk, scale);
-                    Scores(_simd, dO, _oStride, rows, vt, ldk, nKeys, hd, dS, ldk, 1f);
+                    for (int h = 0; h < rows; h += AttentionBlocks.Rows)
+                    {
+                        int part = Math.Min(AttentionBlocks.Rows, rows - h);
+                        Scores(_simd, q + (long)h * _stride, _stride, part, kt, ldk, nKeys, hd, p + (long)h * ldk, ldk, scale);
+                        Scores(_simd, dO + (long)h * _oStride, _oStride, part, vt, ldk, nKeys, hd, dS + (long)h * ldk, ldk, 1f);
+                    }
                     for (int r = 0; r < rows; r++)
                     {
                         float l = _lse[(row + r) * _shape.Heads + hq];
@@ -386,7 +405,9 @@ public static unsafe class Attention
                         }
                         for (int j = count; j < nKeys; j++) { pr[j] = 0f; dsr[j] = 0f; }
                     }
-                    Mix(_simd, dS, ldk, rows, nKeys, k, _stride, _dq + row * _dStride + hq * hd, _dStride, hd, false);
+                    for (int h = 0; h < rows; h += AttentionBlocks.Rows)
+                        Mix(_simd, dS + (long)h * ldk, ldk, Math.Min(AttentionBlocks.Rows, rows - h), nKeys, k, _stride,
+                            _dq + (row + h) * _dStride + hq * hd, _dStride, hd, false);
                     AccumulateTransposed(_simd, dS, ldk, rows, nKeys, q, _stride, dK, hd);
                     AccumulateTransposed(_simd, p, ldk, rows, nKeys, dO, _oStride, dV, hd);
                 }

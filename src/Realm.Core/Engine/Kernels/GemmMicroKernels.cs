@@ -1,3 +1,4 @@
+using Realm.Engine.Compute;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -20,18 +21,13 @@ internal static unsafe class GemmMicroKernels
     public const int MrScalar = 4, NrScalar = 4;
 
     public static void Kernel512(int kc, float* a, float* b, float* c, int ldc, bool accumulate) =>
-        Kernel512<Twelve>(kc, a, b, c, ldc, accumulate);
+        Kernel512<TwelveRows>(kc, a, b, c, ldc, accumulate);
 
     public static void Kernel512Small(int kc, float* a, float* b, float* c, int ldc, bool accumulate) =>
-        Kernel512<Eight>(kc, a, b, c, ldc, accumulate);
-
-    /// <summary>Row count as a type, so the JIT compiles one kernel per count with the unused rows removed.</summary>
-    private interface IRows { static abstract int Count { get; } }
-    private struct Eight : IRows { public static int Count => 8; }
-    private struct Twelve : IRows { public static int Count => 12; }
+        Kernel512<EightRows>(kc, a, b, c, ldc, accumulate);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel512<R>(int kc, float* a, float* b, float* c, int ldc, bool accumulate) where R : struct, IRows
+    private static void Kernel512<R>(int kc, float* a, float* b, float* c, int ldc, bool accumulate) where R : struct, IRowCount
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
             c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default,

@@ -77,6 +77,25 @@ internal static unsafe class Vectorized
         for (int i = main; i < n; i++) y[i] = x[i] * s * w[i];
     }
 
+    /// <summary>x ← x · s.</summary>
+    public static void Scale(SimdLevel simd, float* x, float s, int n)
+    {
+        switch (simd)
+        {
+            case SimdLevel.Vector512: Scale<V512>(x, s, n); break;
+            case SimdLevel.Vector256: Scale<V256>(x, s, n); break;
+            default: Scale<V1>(x, s, n); break;
+        }
+    }
+
+    private static void Scale<T>(float* x, float s, int n) where T : struct, IVec<T>
+    {
+        int main = n - n % T.Count;
+        var vs = T.Splat(s);
+        for (int i = 0; i < main; i += T.Count) T.Store(T.Load(x + i) * vs, x + i);
+        for (int i = main; i < n; i++) x[i] *= s;
+    }
+
     /// <summary>y += x.</summary>
     public static void Add(SimdLevel simd, float* x, float* y, long n)
     {
