@@ -3,7 +3,7 @@ using Realm.Engine.Compute;
 namespace Realm.Engine.Kernels;
 
 /// <summary>
-/// The small matrix products inside attention, on one block of R query rows (R ≤ 4 per call) against
+/// The small matrix products inside attention, on a few query rows (at most 4 per score or mix call) against
 /// the keys of one KV head. Keys are read transposed (Kt: headDim × keys, row stride ldk, padded to a
 /// vector multiple) so score rows are vectorised over keys; values and outputs are row-major.
 /// </summary>
@@ -192,5 +192,108 @@ internal static unsafe class AttentionBlocks
     {
         first = T.Load(row + c);
         second = two ? T.Load(row + c + T.Count) : T.Zero;
+    }
+
+    // Dispatch on the SIMD level; columns beyond the last full vector go through the one-lane path.
+
+    /// <summary>
+    /// Turns score rows into unnormalised probabilities exp(s − max) in place: row r covers keys
+    /// [0, limit0 + r·limitStep] (inclusive); keys after that, up to <paramref name="width"/>, become 0.
+    /// Writes each row's 1/Σ (the caller scales the mixed output once instead of every probability)
+    /// and, if asked, its log-sum-exp.
+    /// </summary>
+    internal static void ExpRows(SimdLevel simd, float* s, int lds, int rows, int limit0, int limitStep, int width,
+        float* inverseSums, float* lse, int lseStride)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            float* row = s + (long)r * lds;
+            int count = limit0 + r * limitStep + 1;
+            float max = simd switch
+            {
+                SimdLevel.Vector512 => Vectorized.Max<V512>(row, count),
+                SimdLevel.Vector256 => Vectorized.Max<V256>(row, count),
+                _ => Vectorized.Max<V1>(row, count),
+            };
+            float sum = simd switch
+            {
+                SimdLevel.Vector512 => ExpRow<V512>(row, count, max),
+                SimdLevel.Vector256 => ExpRow<V256>(row, count, max),
+                _ => ExpRow<V1>(row, count, max),
+            };
+            for (int j = count; j < width; j++) row[j] = 0f;
+            inverseSums[r] = 1f / sum;
+            if (lse != null) lse[(long)r * lseStride] = max + MathF.Log(sum);
+        }
+    }
+
+    /// <summary>x ← exp(x − max) over [0, n); returns the sum.</summary>
+    private static float ExpRow<T>(float* x, int n, float max) where T : struct, IVec<T>
+    {
+        int main = n - n % T.Count;
+        var vm = T.Splat(max);
+        var acc = T.Zero;
+        for (int i = 0; i < main; i += T.Count)
+        {
+            var e = T.Exp(T.Load(x + i) - vm);
+            T.Store(e, x + i);
+            acc += e;
+        }
+        float sum = T.Sum(acc);
+        for (int i = main; i < n; i++)
+        {
+            float e = MathF.Exp(x[i] - max);
+            x[i] = e;
+            sum += e;
+        }
+        return sum;
+    }
+
+    /// <summary>Mixes values with unnormalised probabilities, then scales each output row by its 1/Σ.</summary>
+    internal static void MixNormalised(SimdLevel simd, float* p, int ldp, int rows, int nKeys, float* v, int vStride,
+        float* o, int oStride, int headDim, float* inverseSums)
+    {
+        Mix(simd, p, ldp, rows, nKeys, v, vStride, o, oStride, headDim, false);
+        for (int r = 0; r < rows; r++) Vectorized.Scale(simd, o + (long)r * oStride, inverseSums[r], headDim);
+    }
+
+    /// <summary>out[r, :] = P[r, :]·V over columns [0, headDim), vectorised where the width allows.</summary>
+    internal static void Mix(SimdLevel simd, float* p, int ldp, int rows, int nKeys, float* v, int vStride, float* o,
+        int oStride, int headDim, bool accumulate)
+    {
+        int main = simd switch
+        {
+            SimdLevel.Vector512 => headDim - headDim % 16,
+            SimdLevel.Vector256 => headDim - headDim % 8,
+            _ => 0,
+        };
+        if (simd == SimdLevel.Vector512) AttentionBlocks.Mix<V512>(p, ldp, rows, nKeys, v, vStride, o, oStride, 0, main, accumulate);
+        else if (simd == SimdLevel.Vector256) AttentionBlocks.Mix<V256>(p, ldp, rows, nKeys, v, vStride, o, oStride, 0, main, accumulate);
+        if (main < headDim) AttentionBlocks.Mix<V1>(p, ldp, rows, nKeys, v, vStride, o, oStride, main, headDim, accumulate);
+    }
+
+    internal static void Scores(SimdLevel simd, float* x, int xStride, int rows, float* kt, int ldk, int nKeys,
+        int headDim, float* s, int lds, float scale)
+    {
+        switch (simd)
+        {
+            case SimdLevel.Vector512: AttentionBlocks.Scores<V512>(x, xStride, rows, kt, ldk, nKeys, headDim, s, lds, scale); break;
+            case SimdLevel.Vector256: AttentionBlocks.Scores<V256>(x, xStride, rows, kt, ldk, nKeys, headDim, s, lds, scale); break;
+            default: AttentionBlocks.Scores<V1>(x, xStride, rows, kt, ldk, nKeys, headDim, s, lds, scale); break;
+        }
+    }
+
+    internal static void AccumulateTransposed(SimdLevel simd, float* g, int ldg, int rows, int nKeys, float* x,
+        int xStride, float* dst, int headDim)
+    {
+        int main = simd switch
+        {
+            SimdLevel.Vector512 => headDim - headDim % 16,
+            SimdLevel.Vector256 => headDim - headDim % 8,
+            _ => 0,
+        };
+        if (simd == SimdLevel.Vector512) AttentionBlocks.AccumulateTransposed<V512>(g, ldg, rows, nKeys, x, xStride, dst, headDim, 0, main);
+        else if (simd == SimdLevel.Vector256) AttentionBlocks.AccumulateTransposed<V256>(g, ldg, rows, nKeys, x, xStride, dst, headDim, 0, main);
+        if (main < headDim) AttentionBlocks.AccumulateTransposed<V1>(g, ldg, rows, nKeys, x, xStride, dst, headDim, main, headDim);
     }
 }
