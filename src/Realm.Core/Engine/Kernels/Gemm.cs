@@ -19,6 +19,9 @@ public static unsafe class Gemm
     /// <summary>Packed B is built for at most this many floats at a time (bounds memory for huge k·n).</summary>
     private const long PackedBBudget = 8L << 20;
 
+    /// <summary>Bytes of C one task keeps hot across k-blocks: about half of a 1 MiB L2.</summary>
+    private const long CBlockBudget = 512L << 10;
+
     internal readonly struct Geometry
     {
         public readonly int Mr, Nr, Kc, Mc, Nc;
@@ -111,8 +114,12 @@ public static unsafe class Gemm
         int rowPanels = (m + g.Mr - 1) / g.Mr;
         int mBlocks = (rowPanels * g.Mr + g.Mc - 1) / g.Mc;
         if (rowPanels >= cpu.Threads) mBlocks = Math.Min(rowPanels, RoundUp(mBlocks, cpu.Threads));
-        // Enough tasks to keep every thread busy: split the columns when A has few row blocks.
-        int nSplits = Math.Clamp(2 * cpu.Threads / mBlocks, 1, panels);
+        // Split the columns when A has few row blocks (to keep every thread busy), and when a task's C
+        // block would not stay in L2 across k-blocks (it is re-read once per k-block).
+        int nSplits = Math.Max(2 * cpu.Threads / mBlocks, 1);
+        long cBlockBytes = (long)(rowPanels / mBlocks + 1) * g.Mr * nc * sizeof(float);
+        if (kLen > g.Kc) nSplits = Math.Max(nSplits, (int)((cBlockBytes + CBlockBudget - 1) / CBlockBudget));
+        nSplits = Math.Clamp(nSplits, 1, panels);
         int panelsPerSplit = (panels + nSplits - 1) / nSplits;
         nSplits = (panels + panelsPerSplit - 1) / panelsPerSplit;
         cpu.Pool.For(mBlocks * nSplits, new BlockWork(g, cpu.Simd, m, nc, rowPanels, mBlocks, a, lda, transA, k0, kLen,
