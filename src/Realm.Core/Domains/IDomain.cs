@@ -1,0 +1,58 @@
+using Realm.Data;
+using Realm.Engine.Compute;
+
+namespace Realm.Domains;
+
+/// <summary>The kinds of mistake the expert teacher writes into negative routes.</summary>
+public enum ErrorKind
+{
+    /// <summary>A step computes its arithmetic wrongly.</summary>
+    ArithmeticSlip,
+    /// <summary>A step applies a rule that does not apply here (or the wrong value of one).</summary>
+    WrongRule,
+    /// <summary>A rule that applies is left out.</summary>
+    SkippedRule,
+    /// <summary>A step copies a wrong number from the question or an earlier step.</summary>
+    WrongOperand,
+    /// <summary>The route stops before the last step and answers with an intermediate value.</summary>
+    EarlyStop,
+}
+
+/// <summary>A domain's expert knowledge: numbered rules. Routes name them as "R1", "R2", ...</summary>
+public sealed record Rulebook(string Id, IReadOnlyList<string> Rules)
+{
+    public string Render() => string.Join("\n", Rules.Select((r, i) => $"R{i + 1}. {r}"));
+}
+
+/// <summary>
+/// A built-in domain (a small plugin, one file each): it generates problems, holds the rulebook, and is
+/// the programmatic expert teacher that writes correct routes naming the rule at each step and
+/// realistic wrong ones, and it verifies answers.
+/// </summary>
+public interface IDomain
+{
+    /// <summary>Short name used in problem ids and the dataset's "domain" field, e.g. "tariff".</summary>
+    string Name { get; }
+    Rulebook Rulebook { get; }
+    /// <summary>Highest difficulty the generator supports (1 = easiest).</summary>
+    int MaxDifficulty { get; }
+
+    /// <summary>
+    /// A new problem for a split ("train", "id", or "ood": harder, and with rule combinations never
+    /// generated for train/id). Deterministic given the generator state. With <paramref name="useRule"/>
+    /// the problem is guaranteed to need that rule (used to target a student's mistakes).
+    /// </summary>
+    Problem Generate(ref SplitMix64 rng, string split, int difficulty, string id, int? useRule = null);
+
+    /// <summary>The expert's correct route for a problem of this domain.</summary>
+    Route Solve(Problem problem);
+
+    /// <summary>
+    /// A wrong route with the given kind of mistake and its first wrong step recorded, or null when that
+    /// kind cannot occur for this problem (e.g. nothing to skip). Its answer never verifies.
+    /// </summary>
+    Route? Corrupt(Problem problem, ErrorKind kind, ref SplitMix64 rng);
+
+    /// <summary>True if <paramref name="answer"/> is the problem's answer (after the domain's normalisation).</summary>
+    bool Verify(Problem problem, string answer);
+}
