@@ -28,7 +28,9 @@ public static unsafe class TrainingCheckpoint
     public const string OptimizerFile = "optimizer.safetensors";
     public const string StateFile = "trainer_state.json";
 
-    public static void Save(string directory, LlamaModel model, AdamW optimizer, ITokenizer? tokenizer, TrainerState state)
+    /// <summary>Writes the checkpoint; <paramref name="writeExtra"/> may add files to the new directory before it is swapped in.</summary>
+    public static void Save(string directory, LlamaModel model, AdamW optimizer, ITokenizer? tokenizer, TrainerState state,
+        Action<string>? writeExtra = null)
     {
         string full = Path.GetFullPath(directory).TrimEnd(Path.DirectorySeparatorChar);
         RemoveStaleTemporaries(full);
@@ -47,6 +49,7 @@ public static unsafe class TrainingCheckpoint
             }
             writer.Save(Path.Combine(temp, OptimizerFile));
             AtomicFile.WriteAllText(Path.Combine(temp, StateFile), JsonSerializer.Serialize(state, new JsonSerializerOptions { WriteIndented = true }));
+            writeExtra?.Invoke(temp);
             AtomicFile.ReplaceDirectory(temp, full);
         }
         finally

@@ -1,0 +1,45 @@
+namespace Realm.Training;
+
+/// <summary>
+/// GRPO settings (spec §1.2), with TRL's names where they exist. Defaults: 8 generations per prompt,
+/// std-scaled advantages, PPO clip ε = 0.2, one inner iteration, no KL (β = 0, so no reference copy is kept).
+/// </summary>
+public sealed record GrpoConfig
+{
+    public int Steps { get; init; } = 100;
+    /// <summary>Distinct prompts per step; each is sampled <see cref="Generations"/> times.</summary>
+    public int PromptsPerStep { get; init; } = 16;
+    /// <summary>G: completions per prompt, the group advantages are computed within.</summary>
+    public int Generations { get; init; } = 8;
+    public int MaxNewTokens { get; init; } = 256;
+    /// <summary>Sampling temperature; log-probabilities (and so ratios) are always those of the unscaled policy.</summary>
+    public float Temperature { get; init; } = 1f;
+    public float TopP { get; init; } = 1f;
+    /// <summary>Advantage (r − mean)/(std + 1e-4) when true; r − mean (Dr. GRPO) when false. std is the sample std.</summary>
+    public bool ScaleRewards { get; init; } = true;
+    public double Epsilon { get; init; } = 0.2;
+    /// <summary>Upper clip ε_high (DAPO's clip-higher); null uses <see cref="Epsilon"/>.</summary>
+    public double? EpsilonHigh { get; init; }
+    /// <summary>μ: optimiser updates per batch of generations (the ratio moves away from 1 after the first).</summary>
+    public int Iterations { get; init; } = 1;
+    /// <summary>β of the k3 KL penalty to the frozen starting policy; 0 keeps no reference copy.</summary>
+    public double Beta { get; init; }
+    /// <summary>Replace groups whose rewards are all equal by freshly sampled prompts (DAPO), up to MaxResampleRounds.</summary>
+    public bool DynamicSampling { get; init; }
+    public int MaxResampleRounds { get; init; } = 2;
+    public int MaxTokensPerPass { get; init; } = 16384;
+    public OptimizerConfig Optimizer { get; init; } = new() { LearningRate = 2e-4f, WarmupSteps = 5, Decay = DecayShape.Constant, AdamW = new AdamWOptions { WeightDecay = 0f } };
+    public int CheckpointEvery { get; init; } = 10;
+    public ulong Seed { get; init; } = 1;
+
+    public double UpperEpsilon => EpsilonHigh ?? Epsilon;
+    public string Fingerprint => $"grpo;prompts={PromptsPerStep};g={Generations};seed={Seed}";
+
+    public void Validate()
+    {
+        if (Steps < 1 || PromptsPerStep < 1 || Iterations < 1) throw new RealmException("GRPO needs steps, prompts per step and iterations ≥ 1");
+        if (Generations < 2) throw new RealmException($"GRPO needs at least 2 generations per prompt to compare, got {Generations}");
+        if (Epsilon <= 0 || UpperEpsilon <= 0) throw new RealmException("GRPO clip ε must be positive");
+        if (Beta < 0) throw new RealmException("GRPO β must be ≥ 0");
+    }
+}

@@ -1,0 +1,55 @@
+namespace Realm.Training;
+
+/// <summary>The arithmetic of GRPO, kept apart from the loop so it can be checked by hand.</summary>
+public static class GrpoMath
+{
+    public const double StdEpsilon = 1e-4;
+
+    /// <summary>
+    /// Group-relative advantages: rewards come in consecutive groups of <paramref name="groupSize"/>;
+    /// A = (r − mean) / (std + 1e-4) with the sample standard deviation, or r − mean without scaling.
+    /// Also counts the groups whose rewards are all equal (they carry no signal).
+    /// </summary>
+    public static (double[] Advantages, int ZeroStdGroups) Advantages(IReadOnlyList<double> rewards, int groupSize, bool scale)
+    {
+        if (rewards.Count % groupSize != 0) throw new ArgumentException("rewards do not fill whole groups");
+        var advantages = new double[rewards.Count];
+        int zero = 0;
+        for (int g0 = 0; g0 < rewards.Count; g0 += groupSize)
+        {
+            double mean = 0;
+            for (int i = 0; i < groupSize; i++) mean += rewards[g0 + i];
+            mean /= groupSize;
+            double ss = 0;
+            for (int i = 0; i < groupSize; i++) ss += (rewards[g0 + i] - mean) * (rewards[g0 + i] - mean);
+            double std = groupSize > 1 ? Math.Sqrt(ss / (groupSize - 1)) : 0;
+            if (std == 0) zero++;
+            for (int i = 0; i < groupSize; i++)
+                advantages[g0 + i] = scale ? (rewards[g0 + i] - mean) / (std + StdEpsilon) : rewards[g0 + i] - mean;
+        }
+        return (advantages, zero);
+    }
+
+    /// <summary>
+    /// The coefficient on a completion token's log-probability in the loss (what
+    /// <c>LlamaModel.Backward</c> takes), for the per-token loss
+    /// −min(r·A, clip(r, 1−ε, 1+ε_high)·A) + β·k3, averaged over <paramref name="tokens"/> tokens, where
+    /// r = exp(logp − oldLogp) and k3 = exp(ref − logp) − (ref − logp) − 1. A clipped token has no
+    /// policy gradient. Also returns whether it was clipped and its k3 value (0 without a reference).
+    /// </summary>
+    public static (float Coefficient, bool Clipped, double Kl) TokenCoefficient(double advantage, float logp, float oldLogp,
+        float? refLogp, double epsilon, double epsilonHigh, double beta, long tokens)
+    {
+        double ratio = Math.Exp(logp - oldLogp);
+        bool clipped = advantage >= 0 ? ratio > 1 + epsilonHigh : ratio < 1 - epsilon;
+        double dLoss = clipped ? 0 : -ratio * advantage;
+        double kl = 0;
+        if (refLogp is float r)
+        {
+            double delta = r - logp;
+            kl = Math.Exp(delta) - delta - 1;
+            dLoss += beta * (1 - Math.Exp(delta));
+        }
+        return ((float)(dLoss / tokens), clipped, kl);
+    }
+}

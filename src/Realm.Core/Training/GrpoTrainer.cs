@@ -1,0 +1,238 @@
+using System.Diagnostics;
+using Realm.Data;
+using Realm.Domains;
+using Realm.Engine.Compute;
+using Realm.Engine.Generation;
+using Realm.Engine.IO;
+using Realm.Engine.Model;
+using Realm.Engine.Tokenizers;
+using Realm.Method;
+
+namespace Realm.Training;
+
+/// <summary>Per-step statistics of a GRPO run (what the metrics log and plots show).</summary>
+public sealed record GrpoProgress(long Step, int TotalSteps, double RewardMean, double RewardStd, double AnswerAccuracy,
+    double VerificationMean, double FormatRate, double FracZeroStd, double? Kl, double ClipFraction, double Entropy,
+    double Strength, double MeanCompletionTokens, double TokensPerSecond, float LearningRate, double GradNorm);
+
+/// <summary>
+/// GRPO (spec §1.2): each step samples prompts from the problems through a prompt policy (plain, or MRPV
+/// with EAAI fading), generates G completions per prompt with the batched KV-cache generator, scores
+/// them with a reward plug-in, turns rewards into group-relative advantages, and takes μ clipped
+/// policy-gradient updates, with an optional k3 KL to the frozen starting policy. All randomness comes
+/// from one seeded generator saved in checkpoints, so a killed run resumes to the same result.
+/// </summary>
+public sealed class GrpoTrainer
+{
+    private readonly LlamaModel _model;
+    private readonly ITokenizer _tokenizer;
+    private readonly IDomain _domain;
+    private readonly IReadOnlyList<Problem> _problems;
+    private readonly IPromptPolicy _policy;
+    private readonly IRewardFunction _reward;
+    private readonly GrpoConfig _config;
+    private readonly string? _checkpointDir;
+
+    private const string ReferenceDirectory = "reference";
+
+    public GrpoTrainer(LlamaModel model, ITokenizer tokenizer, IDomain domain, IReadOnlyList<Problem> problems,
+        IPromptPolicy policy, IRewardFunction reward, GrpoConfig config, string? checkpointDir)
+    {
+        config.Validate();
+        if (problems.Count == 0) throw new RealmException("GRPO needs at least one problem");
+        _model = model;
+        _tokenizer = tokenizer;
+        _domain = domain;
+        _problems = problems;
+        _policy = policy;
+        _reward = reward;
+        _config = config;
+        _checkpointDir = checkpointDir;
+    }
+
+    private sealed record Rollout(Problem Problem, MrpvPrompt Prompt, int[] PromptIds, int[] Completion, RewardBreakdown Reward);
+
+    public TrainingSummary Run(Action<GrpoProgress>? report = null, CancellationToken cancel = default)
+    {
+        var c = _config;
+        using var updater = new ModelUpdater(_model, c.Optimizer, c.Steps * c.Iterations);
+        var state = new TrainerState { DataRngState = c.Seed, Fingerprint = c.Fingerprint };
+        LlamaModel? reference = null;
+        if (_checkpointDir != null && TrainingCheckpoint.Exists(_checkpointDir))
+        {
+            state = TrainingCheckpoint.Load(_checkpointDir, _model, updater.Optimizer);
+            if (state.Fingerprint != c.Fingerprint)
+                throw new RealmException($"{_checkpointDir}: checkpoint was made with {state.Fingerprint}, this run uses {c.Fingerprint}");
+            if (c.Beta > 0) reference = LlamaModel.Load(Path.Combine(_checkpointDir, ReferenceDirectory), _model.Cpu);
+        }
+        else if (c.Beta > 0)
+        {
+            reference = new LlamaModel(_model.Config, _model.Cpu);
+            _model.Weights.Span.CopyTo(reference.Weights.Span);
+        }
+        using var _ = reference;
+
+        var rng = new SplitMix64(state.DataRngState);
+        long lastSaved = state.Step, tokensSeen = state.TokensSeen;
+        Generator? generator = null;
+        Activations? acts = null;
+        try
+        {
+            for (long step = state.Step; step < c.Steps; step++)
+            {
+                if (cancel.IsCancellationRequested)
+                {
+                    if (step > lastSaved) Save(step);
+                    cancel.ThrowIfCancellationRequested();
+                }
+                var clock = Stopwatch.StartNew();
+                double progress = (double)step / c.Steps;
+                var rollouts = Sample(ref rng, progress, ref generator, out int zeroStd, out long generated);
+                var rewards = rollouts.Select(r => r.Reward.Total).ToArray();
+                var (advantages, _) = GrpoMath.Advantages(rewards, c.Generations, c.ScaleRewards);
+                var samples = rollouts.Select(r => new PromptCompletion(r.PromptIds, r.Completion)).ToList();
+                long completionTokens = Math.Max(1, samples.Sum(s => (long)s.Completion.Length));
+
+                int longest = samples.Max(s => s.Length);
+                if (acts == null || acts.Capacity < Math.Max(longest, c.MaxTokensPerPass))
+                {
+                    acts?.Dispose();
+                    acts = new Activations(_model.Layout, Math.Max(longest, c.MaxTokensPerPass), forTraining: true);
+                }
+                // Sequences with zero advantage have no policy gradient; without KL they are skipped.
+                var active = Enumerable.Range(0, samples.Count).Where(i => c.Beta > 0 || advantages[i] != 0).ToList();
+                var oldLogprobs = new float[samples.Count][];
+                var refLogprobs = reference == null ? null : ReferenceLogprobs(reference, samples, active, acts);
+                double clipped = 0, klSum = 0, entropySum = 0, counted = 0;
+                float lr = 0;
+                double norm = 0;
+                for (int iteration = 0; iteration < c.Iterations; iteration++)
+                {
+                    foreach (var group in PackedCompletions.Group(active.Select(i => samples[i]).ToList(), c.MaxTokensPerPass))
+                    {
+                        var ids = group.Select(g => active[g]).ToList();
+                        var packed = new PackedCompletions(ids.Select(i => samples[i]).ToList());
+                        var lp = new float[packed.Batch.Count];
+                        var entropy = new float[packed.Batch.Count];
+                        _model.Forward(packed.Batch, acts, lp, entropy);
+                        var coef = new float[lp.Length];
+                        for (int s = 0; s < ids.Count; s++)
+                        {
+                            int sample = ids[s], n = samples[sample].Completion.Length, row0 = packed.CompletionStart[s];
+                            if (iteration == 0) oldLogprobs[sample] = lp.AsSpan(row0, n).ToArray();
+                            for (int t = 0; t < n; t++)
+                            {
+                                var (k, clip, kl) = GrpoMath.TokenCoefficient(advantages[sample], lp[row0 + t], oldLogprobs[sample][t],
+                                    refLogprobs?[sample][t], c.Epsilon, c.UpperEpsilon, c.Beta, completionTokens);
+                                coef[row0 + t] = k;
+                                if (iteration == c.Iterations - 1)
+                                {
+                                    clipped += clip ? 1 : 0;
+                                    klSum += kl;
+                                    entropySum += entropy[row0 + t];
+                                    counted++;
+                                }
+                            }
+                        }
+                        _model.Backward(packed.Batch, acts, coef, updater.Gradients);
+                        tokensSeen += packed.Batch.Count;
+                    }
+                    (lr, norm) = updater.Apply(step * c.Iterations + iteration);
+                }
+                generator!.RefreshWeights();
+                if ((step + 1) % c.CheckpointEvery == 0 || step + 1 == c.Steps) Save(step + 1);
+
+                double mean = rewards.Average();
+                report?.Invoke(new GrpoProgress(step + 1, c.Steps, mean,
+                    Math.Sqrt(rewards.Sum(r => (r - mean) * (r - mean)) / rewards.Length),
+                    rollouts.Average(r => r.Reward.Answer), rollouts.Average(r => r.Reward.Verification),
+                    rollouts.Average(r => r.Reward.Format), (double)zeroStd / (rollouts.Count / c.Generations),
+                    reference == null ? null : klSum / Math.Max(1, counted), clipped / Math.Max(1, counted),
+                    entropySum / Math.Max(1, counted), _policy.Strength(progress),
+                    samples.Average(s => (double)s.Completion.Length),
+                    (generated + c.Iterations * samples.Sum(s => (long)s.Length)) / Math.Max(1e-9, clock.Elapsed.TotalSeconds), lr, norm));
+            }
+        }
+        finally
+        {
+            generator?.Dispose();
+            acts?.Dispose();
+        }
+        return new TrainingSummary(state.Step, c.Steps, null);
+
+        void Save(long done)
+        {
+            if (_checkpointDir == null) return;
+            TrainingCheckpoint.Save(_checkpointDir, _model, updater.Optimizer, _tokenizer,
+                new TrainerState { Step = done, DataRngState = rng.State, TokensSeen = tokensSeen, Fingerprint = c.Fingerprint },
+                reference == null ? null : dir => reference.Save(Path.Combine(dir, ReferenceDirectory)));
+            lastSaved = done;
+        }
+    }
+
+    /// <summary>
+    /// Draws prompts, generates G completions each and scores them. With dynamic sampling, groups whose
+    /// rewards are all equal are replaced by fresh prompts, up to MaxResampleRounds times.
+    /// </summary>
+    private List<Rollout> Sample(ref SplitMix64 rng, double progress, ref Generator? generator, out int zeroStdGroups, out long generatedTokens)
+    {
+        var c = _config;
+        var groups = new List<Rollout>[c.PromptsPerStep];
+        var todo = Enumerable.Range(0, c.PromptsPerStep).ToList();
+        generatedTokens = 0;
+        for (int round = 0; todo.Count > 0; round++)
+        {
+            var problems = new List<Problem>(todo.Count);
+            for (int k = 0; k < todo.Count; k++) problems.Add(_problems[rng.NextInt(_problems.Count)]);
+            var prompts = new List<MrpvPrompt>(problems.Count);
+            foreach (var p in problems) prompts.Add(_policy.Build(p, progress, ref rng));
+            var promptIds = prompts.Select(p => (int[])[_tokenizer.BosId, .. _tokenizer.Encode(p.Text)]).ToList();
+            int longest = promptIds.Max(p => p.Length) + c.MaxNewTokens;
+            if (generator == null || generator.MaxLength < longest)
+            {
+                generator?.Dispose();
+                generator = new Generator(_model, c.PromptsPerStep * c.Generations, Math.Max(longest, 2 * longest - c.MaxNewTokens));
+            }
+            var inputs = promptIds.SelectMany(p => Enumerable.Repeat(p, c.Generations)).ToList();
+            var completions = generator.Generate(inputs, new SamplingOptions
+            {
+                MaxNewTokens = c.MaxNewTokens, Temperature = c.Temperature, TopP = c.TopP, Seed = rng.NextULong(),
+                StopTokens = [_tokenizer.EosId],
+            });
+            var retry = new List<int>();
+            for (int k = 0; k < todo.Count; k++)
+            {
+                var group = new List<Rollout>(c.Generations);
+                for (int g = 0; g < c.Generations; g++)
+                {
+                    var tokens = completions[k * c.Generations + g].Tokens;
+                    generatedTokens += tokens.Length;
+                    string text = _tokenizer.Decode(tokens.Where(t => t != _tokenizer.EosId).ToArray());
+                    group.Add(new Rollout(problems[k], prompts[k], promptIds[k], tokens, _reward.Score(_domain, problems[k], prompts[k], text)));
+                }
+                groups[todo[k]] = group;
+                bool flat = group.All(r => r.Reward.Total == group[0].Reward.Total);
+                if (flat && c.DynamicSampling && round < c.MaxResampleRounds) retry.Add(todo[k]);
+            }
+            todo = retry;
+        }
+        var all = groups.SelectMany(g => g).ToList();
+        zeroStdGroups = groups.Count(g => g.All(r => r.Reward.Total == g[0].Reward.Total));
+        return all;
+    }
+
+    private float[][] ReferenceLogprobs(LlamaModel reference, List<PromptCompletion> samples, List<int> active, Activations acts)
+    {
+        var result = new float[samples.Count][];
+        foreach (var group in PackedCompletions.Group(active.Select(i => samples[i]).ToList(), _config.MaxTokensPerPass))
+        {
+            var ids = group.Select(g => active[g]).ToList();
+            var packed = new PackedCompletions(ids.Select(i => samples[i]).ToList());
+            var lp = new float[packed.Batch.Count];
+            reference.Forward(packed.Batch, acts, lp);
+            for (int s = 0; s < ids.Count; s++)
+                result[ids[s]] = lp.AsSpan(packed.CompletionStart[s], samples[ids[s]].Completion.Length).ToArray();
+        }
+        return result;
+    }
+}

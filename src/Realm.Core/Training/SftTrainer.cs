@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using Realm.Engine.Compute;
+using Realm.Engine.Model;
+using Realm.Engine.Tokenizers;
+
+namespace Realm.Training;
+
+/// <summary>Settings of supervised fine-tuning; defaults suit the project's small models.</summary>
+public sealed record SftConfig
+{
+    public int Steps { get; init; } = 200;
+    /// <summary>Sequences per optimiser update (drawn with replacement, seeded).</summary>
+    public int BatchSize { get; init; } = 32;
+    /// <summary>Tokens per forward/backward pass; larger batches are accumulated over several passes.</summary>
+    public int MaxTokensPerPass { get; init; } = 16384;
+    public OptimizerConfig Optimizer { get; init; } = new();
+    public int CheckpointEvery { get; init; } = 50;
+    public ulong Seed { get; init; } = 1;
+
+    public string Fingerprint => $"sft;batch={BatchSize};seed={Seed}";
+}
+
+public sealed record SftProgress(long Step, int TotalSteps, double Loss, float LearningRate, double GradNorm, double TokensPerSecond);
+
+/// <summary>
+/// Supervised fine-tuning with the loss on completion tokens only (the prompt is context): the mean
+/// next-token cross-entropy over every completion token of the batch. Guided distillation, RFT,
+/// CoT-Synthesizer and LLMs-as-Instructor all train through it. Resumable from its checkpoint directory.
+/// </summary>
+public sealed class SftTrainer
+{
+    private readonly LlamaModel _model;
+    private readonly ITokenizer _tokenizer;
+    private readonly IReadOnlyList<PromptCompletion> _examples;
+    private readonly SftConfig _config;
+    private readonly string? _checkpointDir;
+
+    public SftTrainer(LlamaModel model, ITokenizer tokenizer, IReadOnlyList<PromptCompletion> examples, SftConfig config,
+        string? checkpointDir)
+    {
+        if (examples.Count == 0) throw new RealmException("SFT needs at least one example");
+        int longest = examples.Max(e => e.Length);
+        if (longest > model.Config.MaxPositionEmbeddings)
+            throw new RealmException($"an SFT example has {longest} tokens, more than the model's {model.Config.MaxPositionEmbeddings} positions");
+        _model = model;
+        _tokenizer = tokenizer;
+        _examples = examples;
+        _config = config;
+        _checkpointDir = checkpointDir;
+    }
+
+    public TrainingSummary Run(Action<SftProgress>? report = null, CancellationToken cancel = default)
+    {
+        var c = _config;
+        using var updater = new ModelUpdater(_model, c.Optimizer, c.Steps);
+        int capacity = Math.Max(c.MaxTokensPerPass, _examples.Max(e => e.Length));
+        using var acts = new Activations(_model.Layout, capacity, forTraining: true);
+        var state = new TrainerState { DataRngState = c.Seed, Fingerprint = c.Fingerprint };
+        if (_checkpointDir != null && TrainingCheckpoint.Exists(_checkpointDir))
+        {
+            state = TrainingCheckpoint.Load(_checkpointDir, _model, updater.Optimizer);
+            if (state.Fingerprint != c.Fingerprint)
+                throw new RealmException($"{_checkpointDir}: checkpoint was made with {state.Fingerprint}, this run uses {c.Fingerprint}");
+        }
+        var rng = new SplitMix64(state.DataRngState);
+        long tokensSeen = state.TokensSeen, lastSaved = state.Step;
+        var clock = Stopwatch.StartNew();
+        long clockTokens = 0;
+        void Save(long step)
+        {
+            if (_checkpointDir == null) return;
+            TrainingCheckpoint.Save(_checkpointDir, _model, updater.Optimizer, _tokenizer,
+                new TrainerState { Step = step, DataRngState = rng.State, TokensSeen = tokensSeen, Fingerprint = c.Fingerprint });
+            lastSaved = step;
+        }
+
+        for (long step = state.Step; step < c.Steps; step++)
+        {
+            if (cancel.IsCancellationRequested)
+            {
+                if (step > lastSaved) Save(step);
+                cancel.ThrowIfCancellationRequested();
+            }
+            var batch = new List<PromptCompletion>(c.BatchSize);
+            for (int i = 0; i < c.BatchSize; i++) batch.Add(_examples[rng.NextInt(_examples.Count)]);
+            long completionTokens = batch.Sum(e => (long)e.Completion.Length);
+            double lossSum = 0;
+            foreach (var group in PackedCompletions.Group(batch, c.MaxTokensPerPass))
+            {
+                var packed = new PackedCompletions(group.Select(i => batch[i]).ToList());
+                var lp = new float[packed.Batch.Count];
+                _model.Forward(packed.Batch, acts, lp);
+                var coef = new float[lp.Length];
+                for (int s = 0; s < packed.Samples.Count; s++)
+                    for (int t = 0; t < packed.Samples[s].Completion.Length; t++)
+                    {
+                        int row = packed.CompletionStart[s] + t;
+                        coef[row] = -1f / completionTokens;
+                        lossSum -= lp[row];
+                    }
+                _model.Backward(packed.Batch, acts, coef, updater.Gradients);
+                tokensSeen += packed.Batch.Count;
+                clockTokens += packed.Batch.Count;
+            }
+            var (lr, norm) = updater.Apply(step);
+            if ((step + 1) % c.CheckpointEvery == 0 || step + 1 == c.Steps) Save(step + 1);
+            report?.Invoke(new SftProgress(step + 1, c.Steps, lossSum / Math.Max(1, completionTokens), lr, norm,
+                clockTokens / Math.Max(1e-9, clock.Elapsed.TotalSeconds)));
+        }
+        return new TrainingSummary(state.Step, c.Steps, null);
+    }
+}

@@ -1,0 +1,127 @@
+using Realm.Data;
+using Realm.Domains;
+using Realm.Engine.Compute;
+using Realm.Engine.Model;
+using Realm.Engine.Tokenizers;
+using Realm.Method;
+using Realm.Tests.Method;
+using Realm.Training;
+
+namespace Realm.Tests.Training;
+
+public class GrpoTests
+{
+    [Fact]
+    public void AdvantagesMatchHandComputation()
+    {
+        // Group 1: rewards 1, 0, 0, 1 → mean 0.5, sample std = sqrt(4·0.25/3) = 0.57735.
+        // Group 2: all 0.3 → zero std, advantages 0.
+        var rewards = new[] { 1.0, 0, 0, 1, 0.3, 0.3, 0.3, 0.3 };
+        var (a, zero) = GrpoMath.Advantages(rewards, 4, scale: true);
+        double std = Math.Sqrt(1.0 / 3);
+        Assert.Equal(0.5 / (std + 1e-4), a[0], 9);
+        Assert.Equal(-0.5 / (std + 1e-4), a[1], 9);
+        Assert.All(a[4..], x => Assert.Equal(0, x, 12));
+        Assert.Equal(1, zero);
+        var (dr, _) = GrpoMath.Advantages(rewards, 4, scale: false); // Dr. GRPO: no std division
+        Assert.Equal(new[] { 0.5, -0.5, -0.5, 0.5 }, dr[..4]);
+    }
+
+    [Fact]
+    public void TokenCoefficientsFollowTheClippedObjective()
+    {
+        // Unclipped, first iteration (ratio 1): d(loss)/d(logp) = −A / tokens.
+        var (k, clipped, kl) = GrpoMath.TokenCoefficient(2.0, -1.0f, -1.0f, null, 0.2, 0.2, 0, 10);
+        Assert.Equal(-0.2f, k, 6);
+        Assert.False(clipped);
+        Assert.Equal(0, kl);
+        // Positive advantage, ratio e^0.3 = 1.35 > 1.2: clipped, no gradient.
+        (k, clipped, _) = GrpoMath.TokenCoefficient(1.0, -0.7f, -1.0f, null, 0.2, 0.2, 0, 10);
+        Assert.True(clipped);
+        Assert.Equal(0f, k);
+        // Same ratio with a higher upper clip (0.4): not clipped, gradient −r·A/tokens.
+        (k, clipped, _) = GrpoMath.TokenCoefficient(1.0, -0.7f, -1.0f, null, 0.2, 0.4, 0, 10);
+        Assert.False(clipped);
+        Assert.Equal((float)(-Math.Exp(0.3) / 10), k, 5);
+        // Negative advantage, ratio e^-0.3 = 0.74 < 0.8: clipped.
+        (_, clipped, _) = GrpoMath.TokenCoefficient(-1.0, -1.3f, -1.0f, null, 0.2, 0.2, 0, 10);
+        Assert.True(clipped);
+        // k3 KL: ref − logp = 0.5 → kl = e^0.5 − 0.5 − 1, gradient β·(1 − e^0.5) added.
+        (k, _, kl) = GrpoMath.TokenCoefficient(0.0, -1.0f, -1.0f, -0.5f, 0.2, 0.2, 0.1, 1);
+        Assert.Equal(Math.Exp(0.5) - 1.5, kl, 6);
+        Assert.Equal((float)(0.1 * (1 - Math.Exp(0.5))), k, 6);
+    }
+
+    /// <summary>Rewards the share of digits in a short completion: learnable from scratch in a few steps.</summary>
+    private sealed class DigitReward : IRewardFunction
+    {
+        public RewardBreakdown Score(IDomain domain, Problem problem, MrpvPrompt prompt, string completion)
+        {
+            double share = completion.Length == 0 ? 0 : completion.Count(char.IsAsciiDigit) / 4.0;
+            return new RewardBreakdown(share, share, 0, 0);
+        }
+    }
+
+    private static readonly ByteTokenizer Tokenizer = new();
+
+    private static LlamaModel TinyModel(Cpu cpu)
+    {
+        var config = new LlamaConfig
+        {
+            HiddenSize = 32, IntermediateSize = 64, NumHiddenLayers = 1, NumAttentionHeads = 2, NumKeyValueHeads = 1,
+            VocabSize = Tokenizer.VocabSize, MaxPositionEmbeddings = 64, TieWordEmbeddings = true,
+        };
+        var model = new LlamaModel(config, cpu);
+        model.InitializeRandom(5, std: 0.05f);
+        return model;
+    }
+
+    private static List<Problem> Problems()
+    {
+        var rng = new SplitMix64(1);
+        var domain = new FakeDomain();
+        return Enumerable.Range(0, 20).Select(i => domain.Generate(ref rng, "train", 1, $"f-{i}")).ToList();
+    }
+
+    private static GrpoConfig Config => new()
+    {
+        Steps = 30, PromptsPerStep = 4, Generations = 8, MaxNewTokens = 4, Seed = 3, CheckpointEvery = 1000,
+        Optimizer = new OptimizerConfig { LearningRate = 2e-2f, WarmupSteps = 0, Decay = DecayShape.Constant, AdamW = new AdamWOptions { WeightDecay = 0 } },
+    };
+
+    [Fact]
+    public void MeanRewardRisesOnATriviallyLearnableTask()
+    {
+        using var cpu = TestSupport.NewCpu(SimdSupport.Best);
+        using var model = TinyModel(cpu);
+        var history = new List<GrpoProgress>();
+        new GrpoTrainer(model, Tokenizer, new FakeDomain(), Problems(), new PlainPromptPolicy(), new DigitReward(), Config, null)
+            .Run(history.Add);
+        double first = history.Take(5).Average(h => h.RewardMean), last = history.TakeLast(5).Average(h => h.RewardMean);
+        Assert.True(last > first + 0.3, $"mean reward {first:F3} → {last:F3}");
+        Assert.All(history, h => Assert.InRange(h.FracZeroStd, 0, 1));
+    }
+
+    [Fact]
+    public void AKilledRunResumesToTheSameWeights()
+    {
+        using var cpu = TestSupport.NewCpu(SimdSupport.Best);
+        var config = Config with { Steps = 4, Beta = 0.05, Iterations = 2, CheckpointEvery = 2 };
+        using var straight = TinyModel(cpu);
+        new GrpoTrainer(straight, Tokenizer, new FakeDomain(), Problems(), new PlainPromptPolicy(), new DigitReward(), config, null).Run();
+
+        using var dir = new TempDirectory();
+        using (var first = TinyModel(cpu))
+        {
+            using var cts = new CancellationTokenSource();
+            var trainer = new GrpoTrainer(first, Tokenizer, new FakeDomain(), Problems(), new PlainPromptPolicy(), new DigitReward(), config, dir.Path);
+            Assert.ThrowsAny<OperationCanceledException>(() => trainer.Run(p => { if (p.Step == 3) cts.Cancel(); }, cts.Token));
+        }
+        using var resumed = TinyModel(cpu);
+        var steps = new List<long>();
+        new GrpoTrainer(resumed, Tokenizer, new FakeDomain(), Problems(), new PlainPromptPolicy(), new DigitReward(), config, dir.Path)
+            .Run(p => steps.Add(p.Step));
+        Assert.Equal(new long[] { 4 }, steps);
+        Assert.Equal(straight.Weights.Span.ToArray(), resumed.Weights.Span.ToArray());
+    }
+}
