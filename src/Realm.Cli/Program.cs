@@ -16,5 +16,6 @@ var root = new RootCommand("ReaLM for .NET: train small language models to reaso
     TrainLmCommand.Create(),
     GenerateCommand.Create(),
     BenchCommand.Create(),
+    DataCommand.Create(),
 };
 return CommandRunner.Invoke(root, args);

@@ -38,9 +38,18 @@ public interface IDomain
     int MaxDifficulty { get; }
 
     /// <summary>
+    /// The difficulties a split is generated with when the caller does not choose: "ood" lies above the
+    /// range of "train" and "id", so out-of-distribution problems are harder than any seen in training.
+    /// </summary>
+    (int Min, int Max) DefaultDifficulty(string split);
+
+    /// <summary>
     /// A new problem for a split ("train", "id", or "ood": harder, and with rule combinations never
     /// generated for train/id). Deterministic given the generator state. With <paramref name="useRule"/>
-    /// the problem is guaranteed to need that rule (used to target a student's mistakes).
+    /// the problem is guaranteed to need that rule (used to target a student's mistakes); if the rule
+    /// cannot occur at <paramref name="difficulty"/>, the nearest difficulty where it can is used and
+    /// recorded in the problem. Throws ArgumentException for an unknown split, and
+    /// ArgumentOutOfRangeException for a difficulty the split cannot have or a rule the rulebook lacks.
     /// </summary>
     Problem Generate(ref SplitMix64 rng, string split, int difficulty, string id, int? useRule = null);
 
@@ -48,8 +57,11 @@ public interface IDomain
     Route Solve(Problem problem);
 
     /// <summary>
-    /// A wrong route with the given kind of mistake and its first wrong step recorded, or null when that
-    /// kind cannot occur for this problem (e.g. nothing to skip). Its answer never verifies.
+    /// A wrong route with the given kind of mistake and its first wrong step recorded: exactly the first
+    /// step that differs from <see cref="Solve"/>'s route, or the position of the first missing step
+    /// (steps+1 when the route is a prefix of the expert's). Its answer never verifies. Null when that
+    /// kind cannot occur for this problem (e.g. nothing to stop early) or a few tries all gave the right
+    /// answer by accident.
     /// </summary>
     Route? Corrupt(Problem problem, ErrorKind kind, ref SplitMix64 rng);
 

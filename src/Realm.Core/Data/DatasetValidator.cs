@@ -1,0 +1,84 @@
+using Realm.Domains;
+
+namespace Realm.Data;
+
+/// <summary>
+/// Checks a dataset beyond its schema (which <see cref="ProblemJsonl"/> checks while reading): ids are
+/// unique; a correct route has no first error step and a wrong one's lies in 1..steps+1. For a built-in
+/// domain it also re-solves every question: the problem's answer must be the expert's, each route must
+/// be marked correct exactly when its answer verifies and must state the same answer as its text's
+/// "Answer:" line, the difficulty must be in the domain's range and the rulebook the domain's.
+/// </summary>
+public static class DatasetValidator
+{
+    /// <summary>Every problem found, as "file:line: message", in file order.</summary>
+    public static List<string> Check(ProblemJsonlFile file)
+    {
+        var issues = new List<string>();
+        if (file.Problems.Count == 0 && file.BadLines.Count == 0) issues.Add($"{file.Path}: no problems");
+        var idLines = new Dictionary<string, int>();
+        for (int i = 0; i < file.Problems.Count; i++)
+        {
+            var problem = file.Problems[i];
+            int line = file.Lines[i];
+            void Report(string message) => issues.Add($"{file.Path}:{line}: {message}");
+
+            if (!idLines.TryAdd(problem.Id, line)) Report($"id \"{problem.Id}\" is already used on line {idLines[problem.Id]}");
+            for (int r = 0; r < problem.Routes.Count; r++)
+            {
+                var route = problem.Routes[r];
+                int steps = RouteText.Steps(route.Text).Count;
+                if (route.Correct && route.FirstErrorStep is { } step)
+                    Report($"routes[{r}]: a correct route has first_error_step {step}; it must be null");
+                if (!route.Correct && route.FirstErrorStep is { } wrong && (wrong < 1 || wrong > steps + 1))
+                    Report($"routes[{r}]: first_error_step {wrong} is outside 1..{steps + 1} (the route has {steps} steps)");
+            }
+            if (BuiltInDomains.TryGet(problem.Domain) is { } domain)
+                foreach (var message in CheckWithExpert(domain, problem)) Report(message);
+        }
+        return issues;
+    }
+
+    private static IEnumerable<string> CheckWithExpert(IDomain domain, Problem problem)
+    {
+        if (problem.Difficulty < 1 || problem.Difficulty > domain.MaxDifficulty)
+            yield return $"difficulty {problem.Difficulty} is outside {domain.Name}'s 1..{domain.MaxDifficulty}";
+        if (problem.Rulebook != null && problem.Rulebook != domain.Rulebook.Id)
+            yield return $"rulebook \"{problem.Rulebook}\" is not {domain.Name}'s \"{domain.Rulebook.Id}\"";
+        if (Solve(domain, problem, out string? unreadable) is not { } expert)
+        {
+            yield return unreadable!;
+            yield break;
+        }
+        if (!domain.Verify(problem, expert.Answer))
+        {
+            // Every route would be judged against a wrong answer; the one message says it all.
+            yield return $"answer \"{problem.Answer}\" is wrong: the {domain.Name} expert gets {expert.Answer}";
+            yield break;
+        }
+        for (int r = 0; r < problem.Routes.Count; r++)
+        {
+            var route = problem.Routes[r];
+            bool right = domain.Verify(problem, route.Answer);
+            if (route.Correct && !right) yield return $"routes[{r}]: marked correct but its answer \"{route.Answer}\" is wrong";
+            if (!route.Correct && right) yield return $"routes[{r}]: marked wrong but its answer \"{route.Answer}\" is right";
+            if (RouteText.ExtractAnswer(route.Text) is { } stated && stated != route.Answer.Trim())
+                yield return $"routes[{r}]: answer \"{route.Answer}\" differs from its text's \"Answer: {stated}\"";
+        }
+    }
+
+    // An iterator cannot yield from a catch block.
+    private static Route? Solve(IDomain domain, Problem problem, out string? error)
+    {
+        error = null;
+        try
+        {
+            return domain.Solve(problem);
+        }
+        catch (RealmException e)
+        {
+            error = e.Message;
+            return null;
+        }
+    }
+}
