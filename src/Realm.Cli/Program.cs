@@ -13,6 +13,9 @@ if (Console.IsOutputRedirected)
 var root = new RootCommand("ReaLM for .NET: train small language models to reason in a vertical domain, on the CPU.")
 {
     DemoCommand.Create(),
+    ExperimentCommand.Create(),
+    PretrainCommand.Create(),
+    EvalCommand.Create(),
     TrainLmCommand.Create(),
     GenerateCommand.Create(),
     BenchCommand.Create(),

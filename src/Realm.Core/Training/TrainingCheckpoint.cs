@@ -74,6 +74,15 @@ public static unsafe class TrainingCheckpoint
             Directory.Delete(stale, recursive: true);
     }
 
+    /// <summary>The step a checkpoint directory holds, or 0 when there is none.</summary>
+    public static long StepOf(string directory)
+    {
+        if (!Exists(directory)) return 0;
+        string statePath = Path.Combine(directory, StateFile);
+        using var doc = JsonFile.Parse(statePath);
+        return doc.RootElement.TryGetProperty("step", out var step) && step.TryGetInt64(out long value) ? value : 0;
+    }
+
     /// <summary>Loads weights and optimiser moments into existing objects of the same shape; returns the state.</summary>
     public static TrainerState Load(string directory, LlamaModel model, AdamW optimizer)
     {

@@ -1,0 +1,170 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Realm.Data;
+using Realm.Domains;
+using Realm.Engine.Compute;
+using Realm.Engine.IO;
+using Realm.Engine.Model;
+using Realm.Engine.Tokenizers;
+using Realm.Evaluation;
+
+namespace Realm.Method.Pipelines;
+
+/// <summary>
+/// A whole comparison run (`realm demo`, `realm experiment`): data, base model, the shared guided
+/// distillation (SFT) stage, every method under the same budget, evaluation with and without routes on
+/// the in-distribution and out-of-distribution tests, then results.json, report.md, metrics.jsonl and
+/// SVG charts in the run directory. Every stage leaves its output on disk, so re-running the same
+/// command after a kill resumes where it stopped.
+/// </summary>
+public static class Experiment
+{
+    private const string CompleteMarker = "complete.json";
+
+    public static IReadOnlyList<ITrainingMethod> Methods(ExperimentConfig c)
+    {
+        var methods = new List<ITrainingMethod>
+        {
+            new SftMethod(), new RftMethod(), new CotSynthesizerMethod(), new GrpoMethod(), new InstructorMethod(),
+            RealmMethod.Zero, RealmMethod.R1(c.R1Iterations),
+        };
+        if (c.Ablations)
+            methods.AddRange([RealmMethod.WithoutVerificationReward, RealmMethod.RoutesAlwaysOn, RealmMethod.RoutesCutAtOnce,
+                RealmMethod.WithoutNegativeRoutes]);
+        return methods;
+    }
+
+    /// <summary>The tokenizer of the embedded default: bytes plus the MRPV markers as special tokens.</summary>
+    public static ITokenizer Tokenizer() => new ByteTokenizer(MrpvFormat.SpecialTokens);
+
+    /// <summary>Creates (or, when resuming, reloads) the run's data and metrics log.</summary>
+    public static ExperimentContext Prepare(ExperimentConfig config, string runDirectory, Cpu cpu, IExperimentObserver observer,
+        CancellationToken cancel = default)
+    {
+        Directory.CreateDirectory(runDirectory);
+        var domain = BuiltInDomains.Get(config.Domain);
+        var general = BuiltInDomains.Get(config.GeneralDomain);
+        string dataDir = Path.Combine(runDirectory, "data");
+        List<Problem> Data(string name, IDomain d, int train, int id, int ood, ulong seed)
+        {
+            string path = Path.Combine(dataDir, name + ".jsonl");
+            if (File.Exists(path)) return ProblemJsonl.Read(path).Problems.ToList();
+            var problems = DatasetBuilder.Build(d, new DatasetOptions
+            {
+                Train = train, Id = id, Ood = ood, Seed = seed, Positives = config.PositivesPerProblem, Negatives = config.NegativesPerProblem,
+            }).ToList();
+            ProblemJsonl.Write(path, problems);
+            return problems;
+        }
+        var generalProblems = Data("general", general, config.GeneralProblems, 0, 0, config.Seed + 100);
+        var vertical = Data(config.Domain, domain, config.TrainProblems, config.TestProblems, config.TestProblems, config.Seed + 200);
+        string metricsPath = Path.Combine(runDirectory, MetricsLog.DefaultFileName);
+        return new ExperimentContext
+        {
+            Config = config, Domain = domain, GeneralDomain = general, Tokenizer = Tokenizer(), Cpu = cpu,
+            General = generalProblems,
+            Train = vertical.Where(p => p.Split == "train").ToList(),
+            TestId = vertical.Where(p => p.Split == EvalSplit.Id).ToList(),
+            TestOod = vertical.Where(p => p.Split == EvalSplit.Ood).ToList(),
+            RunDirectory = runDirectory,
+            Metrics = MetricsLog.Resume(metricsPath, long.MaxValue),
+            Observer = observer, Cancel = cancel,
+        };
+    }
+
+    /// <summary>Trains (or finds) the base model alone; returns its directory.</summary>
+    public static string Pretrain(ExperimentContext ctx)
+    {
+        Stage(ctx, "Base", () => BaseModel.Pretrain(ctx));
+        return ctx.ModelDirectory("Base");
+    }
+
+    /// <summary>Runs every stage not yet complete, then writes the results; returns them.</summary>
+    public static ResultsFile Run(ExperimentContext ctx)
+    {
+        var clock = Stopwatch.StartNew();
+        var c = ctx.Config;
+        Stage(ctx, "Base", () => BaseModel.Pretrain(ctx));
+        Stage(ctx, "SFT", () =>
+        {
+            var model = ctx.Load("Base");
+            TrainingRuns.Sft(ctx, "SFT (guided distillation)", model, TrainingExamples.Distillation(ctx.Tokenizer, ctx.Train).ToList(),
+                c.SftSteps, ctx.WorkDirectory("sft"), c.Seed + 3);
+            return model;
+        });
+        var methods = Methods(c);
+        foreach (var method in methods)
+            Stage(ctx, method.Name, () =>
+            {
+                var model = ctx.Load(method.StartsFrom);
+                method.Train(ctx, model, ctx.WorkDirectory(method.Name));
+                return model;
+            }, finalName: method.Name == "SFT" ? "SFT final" : null);
+
+        var rows = new List<MethodResult>();
+        var evaluated = new List<string> { "Base" }.Concat(methods.Select(m => m.Name == "SFT" ? "SFT final" : m.Name)).ToList();
+        foreach (var name in evaluated)
+            rows.AddRange(Evaluate(ctx, name, name == "SFT final" ? "SFT" : name));
+        var results = new ResultsFile { Domain = c.Domain, WallSeconds = clock.Elapsed.TotalSeconds + StageSecondsBefore(ctx, clock), Rows = rows };
+        results.Write(Path.Combine(ctx.RunDirectory, ResultsFile.DefaultFileName));
+        RunReport.Write(ctx, results, methods);
+        return results;
+    }
+
+    /// <summary>Trains a stage unless its model is already complete on disk, then saves it with a completion marker.</summary>
+    private static void Stage(ExperimentContext ctx, string name, Func<LlamaModel> train, string? finalName = null)
+    {
+        string dir = ctx.ModelDirectory(finalName ?? name);
+        if (File.Exists(Path.Combine(dir, CompleteMarker)))
+        {
+            ctx.Observer.Log($"{name}: already trained ({dir})");
+            return;
+        }
+        var clock = Stopwatch.StartNew();
+        using var model = train();
+        model.Save(dir);
+        ctx.Tokenizer.Save(dir);
+        AtomicFile.WriteAllText(Path.Combine(dir, CompleteMarker), JsonSerializer.Serialize(new { stage = name, seconds = clock.Elapsed.TotalSeconds }));
+    }
+
+    /// <summary>Seconds spent by stages that an earlier, interrupted invocation completed (so wall time covers the whole run).</summary>
+    private static double StageSecondsBefore(ExperimentContext ctx, Stopwatch thisInvocation)
+    {
+        double seconds = 0;
+        string models = Path.Combine(ctx.RunDirectory, "models");
+        if (!Directory.Exists(models)) return 0;
+        foreach (var marker in Directory.GetFiles(models, CompleteMarker, SearchOption.AllDirectories))
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(marker));
+            bool earlier = File.GetLastWriteTimeUtc(marker) < DateTime.UtcNow - thisInvocation.Elapsed;
+            if (earlier && doc.RootElement.TryGetProperty("seconds", out var s)) seconds += s.GetDouble();
+        }
+        return seconds;
+    }
+
+    /// <summary>Evaluates a trained stage on both test splits (cached in eval/, so a resumed run skips it).</summary>
+    private static IEnumerable<MethodResult> Evaluate(ExperimentContext ctx, string stage, string label)
+    {
+        string cache = Path.Combine(ctx.RunDirectory, "eval", ExperimentContext.Slug(stage) + ".json");
+        if (File.Exists(cache)) return JsonSerializer.Deserialize<List<MethodResult>>(File.ReadAllText(cache))!;
+        using var model = ctx.Load(stage);
+        var options = new EvaluationOptions { MaxNewTokens = ctx.Config.MaxNewTokens, Routes = new RouteOptions { MaxRoutes = ctx.Config.MaxRoutes }, SampleK = ctx.Config.PassK };
+        var rows = new List<MethodResult>();
+        foreach (var (split, problems) in new[] { (EvalSplit.Id, ctx.TestId), (EvalSplit.Ood, ctx.TestOod) })
+        {
+            ctx.Observer.StageStarted($"evaluate {label} ({split})", 2 * problems.Count + (options.SampleK > 0 ? problems.Count : 0));
+            var score = ModelEvaluator.Evaluate(model, ctx.Tokenizer, ctx.Domain, problems, split, options, (done, _) => ctx.Observer.StageProgress(done, ""));
+            ctx.Observer.StageFinished($"with routes {score.AccuracyWithRoutes:P1}, without {score.AccuracyWithoutRoutes:P1}");
+            rows.Add(MethodResult.FromCounts(label, split, score.Problems, score.CorrectWithRoutes, score.CorrectWithoutRoutes,
+                score.VerificationAccuracy) with
+            {
+                PassAtK = score.PassAtK is double p ? new Dictionary<int, double> { [score.K] = p } : null,
+                MajAtK = score.MajAtK is double m ? new Dictionary<int, double> { [score.K] = m } : null,
+                Seed = (int)ctx.Config.Seed,
+            });
+        }
+        Directory.CreateDirectory(Path.GetDirectoryName(cache)!);
+        AtomicFile.WriteAllText(cache, JsonSerializer.Serialize(rows));
+        return rows;
+    }
+}

@@ -1,0 +1,80 @@
+using Realm.Training;
+
+namespace Realm.Method.Pipelines;
+
+/// <summary>
+/// The scale of a ReaLM comparison run: model, data, training budgets and evaluation. <see cref="Demo"/>
+/// fits in minutes on a 2-core laptop; <see cref="Full"/> is the `realm experiment` budget. Every
+/// method after the shared SFT stage gets the same budget of training sequences (<see cref="MethodSequences"/>).
+/// </summary>
+public sealed record ExperimentConfig
+{
+    public string Domain { get; init; } = "tariff";
+    public string GeneralDomain { get; init; } = "arith";
+    public ulong Seed { get; init; } = 1;
+
+    // Model (trained from scratch; byte-level tokenizer with the MRPV markers as special tokens).
+    public int Hidden { get; init; } = 128;
+    public int Layers { get; init; } = 4;
+    public int Heads { get; init; } = 4;
+    public int KvHeads { get; init; } = 2;
+    public int Ffn { get; init; } = 352;
+    public int MaxPositions { get; init; } = 1024;
+
+    // Data.
+    public int GeneralProblems { get; init; } = 6000;
+    public int TrainProblems { get; init; } = 2000;
+    public int TestProblems { get; init; } = 150;
+    public int PositivesPerProblem { get; init; } = 1;
+    public int NegativesPerProblem { get; init; } = 3;
+
+    // Budgets.
+    public int PretrainSteps { get; init; } = 600;
+    public int SftSteps { get; init; } = 300;
+    public int BatchSize { get; init; } = 32;
+    /// <summary>Training sequences each method gets after the shared SFT stage (RL: steps × prompts × G).</summary>
+    public int MethodSequences { get; init; } = 2048;
+    public int RlPromptsPerStep { get; init; } = 8;
+    public int RlGenerations { get; init; } = 8;
+    public int MaxNewTokens { get; init; } = 200;
+    public float SftLearningRate { get; init; } = 2e-3f;
+    public float RlLearningRate { get; init; } = 3e-4f;
+    public int MaxTokensPerPass { get; init; } = 16384;
+
+    // ReaLM.
+    public int MaxRoutes { get; init; } = 3;
+    public EaaiSchedule Eaai { get; init; } = new();
+    /// <summary>ReaLM-R1 rounds: after each RL round the model's own verified CoTs join a new SFT round.</summary>
+    public int R1Iterations { get; init; } = 1;
+
+    // Evaluation.
+    public int PassK { get; init; }
+    public bool Ablations { get; init; }
+
+    public int RlSteps => Math.Max(1, MethodSequences / (RlPromptsPerStep * RlGenerations));
+    public int MethodSftSteps => Math.Max(1, MethodSequences / BatchSize);
+
+    public GrpoConfig Grpo(ulong seed) => new()
+    {
+        Steps = RlSteps, PromptsPerStep = RlPromptsPerStep, Generations = RlGenerations, MaxNewTokens = MaxNewTokens,
+        MaxTokensPerPass = MaxTokensPerPass, Seed = seed, CheckpointEvery = Math.Max(1, RlSteps / 4),
+        Optimizer = new OptimizerConfig { LearningRate = RlLearningRate, WarmupSteps = Math.Min(5, RlSteps / 5), Decay = DecayShape.Constant, AdamW = new AdamWOptions { WeightDecay = 0 } },
+    };
+
+    public SftConfig Sft(int steps, ulong seed) => new()
+    {
+        Steps = steps, BatchSize = BatchSize, MaxTokensPerPass = MaxTokensPerPass, Seed = seed, CheckpointEvery = Math.Max(1, steps / 4),
+        Optimizer = new OptimizerConfig { LearningRate = SftLearningRate, WarmupSteps = Math.Min(20, steps / 10) },
+    };
+
+    /// <summary>Minutes on 2 cores.</summary>
+    public static ExperimentConfig Demo => new();
+
+    /// <summary>The `realm experiment` budget (per seed).</summary>
+    public static ExperimentConfig Full => new()
+    {
+        Hidden = 192, Layers = 6, Heads = 6, KvHeads = 2, Ffn = 512,
+        GeneralProblems = 20000, TrainProblems = 6000, TestProblems = 400,
+        PretrainSteps = 2000, SftSteps = 1000, MethodSequences = 8192, PassK = 4, Ablations = true,
+    };
+}

@@ -1,0 +1,60 @@
+using Realm.Data;
+using Realm.Engine.Compute;
+using Realm.Engine.Generation;
+using Realm.Engine.Model;
+using Realm.Training;
+
+namespace Realm.Method.Pipelines;
+
+/// <summary>
+/// LLMs-as-Instructor: the teacher reads the student's wrong answers on training questions, finds the
+/// rule each got wrong (first step that departs from the expert's route), writes new problems that need
+/// those rules with expert CoTs, and the student is fine-tuned on them (mixed with the original data).
+/// </summary>
+public sealed class InstructorMethod : ITrainingMethod
+{
+    public string Name => "LLMs-as-Instructor";
+    public string StartsFrom => "SFT";
+
+    public void Train(ExperimentContext ctx, LlamaModel model, string workDirectory)
+    {
+        var c = ctx.Config;
+        var rng = new SplitMix64(c.Seed + 51);
+        int probe = Math.Min(ctx.Train.Count, Math.Max(64, c.MethodSequences / 8));
+        var probes = Enumerable.Range(0, probe).Select(_ => ctx.Train[rng.NextInt(ctx.Train.Count)]).ToList();
+        var prompts = probes.Select(MrpvPrompts.Plain).ToList();
+
+        ctx.Observer.StageStarted($"{Name}: examining the student on {probe} questions", probe);
+        var wrongRules = new List<int>();
+        const int batch = 64;
+        using (var generator = new Generator(model, batch, prompts.Max(p => p.Text.Length) + 2 + c.MaxNewTokens))
+            for (int at = 0; at < probes.Count; at += batch)
+            {
+                var chunk = Enumerable.Range(at, Math.Min(batch, probes.Count - at)).ToList();
+                var outputs = generator.Generate(chunk.Select(i => (int[])[ctx.Tokenizer.BosId, .. ctx.Tokenizer.Encode(prompts[i].Text)]).ToList(),
+                    new SamplingOptions { Greedy = true, MaxNewTokens = c.MaxNewTokens, StopTokens = [ctx.Tokenizer.EosId] });
+                for (int k = 0; k < chunk.Count; k++)
+                {
+                    var problem = probes[chunk[k]];
+                    var parsed = MrpvOutput.Parse(ctx.Tokenizer.Decode(outputs[k].Tokens.Where(t => t != ctx.Tokenizer.EosId).ToArray()));
+                    if (parsed.Answer != null && ctx.Domain.Verify(problem, parsed.Answer)) continue;
+                    if (MistakeDiagnosis.FirstWrongRule(ctx.Domain.Solve(problem), parsed.Thinking) is int rule) wrongRules.Add(rule);
+                }
+                ctx.Observer.StageProgress(chunk[^1] + 1, $"{wrongRules.Count} mistakes diagnosed");
+            }
+        ctx.Observer.StageFinished($"{wrongRules.Count} of {probe} answers wrong with a diagnosable rule");
+
+        // New problems aimed at the rules the student got wrong, in proportion to how often; half the data stays the original.
+        var targeted = new List<Problem>();
+        int wanted = ctx.Train.Count / 2;
+        for (int i = 0; i < wanted && wrongRules.Count > 0; i++)
+        {
+            int rule = wrongRules[rng.NextInt(wrongRules.Count)];
+            var problem = ctx.Domain.Generate(ref rng, "train", 1 + rng.NextInt(ctx.Domain.MaxDifficulty), $"{ctx.Domain.Name}-instructor-{i:D6}", rule);
+            problem.Routes.Add(ctx.Domain.Solve(problem));
+            targeted.Add(problem);
+        }
+        var examples = TrainingExamples.Distillation(ctx.Tokenizer, targeted.Concat(ctx.Train.Take(wanted))).ToList();
+        TrainingRuns.Sft(ctx, Name, model, examples, c.MethodSftSteps, workDirectory, c.Seed + 52);
+    }
+}

@@ -1,0 +1,56 @@
+using Realm.Data;
+using Realm.Engine.Generation;
+using Realm.Engine.Model;
+using Realm.Training;
+
+namespace Realm.Method.Pipelines;
+
+/// <summary>
+/// Rejection-sampling fine-tuning: the student samples G answers per training question (no routes),
+/// the verified ones become its new SFT data (positives only, no negatives).
+/// </summary>
+public sealed class RftMethod : ITrainingMethod
+{
+    public string Name => "RFT";
+    public string StartsFrom => "SFT";
+
+    public void Train(ExperimentContext ctx, LlamaModel model, string workDirectory)
+    {
+        var c = ctx.Config;
+        int questions = Math.Max(1, c.MethodSequences / c.RlGenerations);
+        var rng = new Engine.Compute.SplitMix64(c.Seed + 21);
+        var problems = Enumerable.Range(0, questions).Select(_ => ctx.Train[rng.NextInt(ctx.Train.Count)]).ToList();
+        var prompts = problems.Select(MrpvPrompts.Plain).ToList();
+        var ids = prompts.Select(p => (int[])[ctx.Tokenizer.BosId, .. ctx.Tokenizer.Encode(p.Text)]).ToList();
+
+        ctx.Observer.StageStarted($"{Name}: sampling {questions * c.RlGenerations:N0} answers", questions);
+        var keep = new List<PromptCompletion>();
+        var seen = new HashSet<string>();
+        int batch = Math.Max(1, 64 / c.RlGenerations);
+        using (var generator = new Generator(model, batch * c.RlGenerations, ids.Max(p => p.Length) + c.MaxNewTokens))
+            for (int at = 0; at < problems.Count; at += batch)
+            {
+                var chunk = Enumerable.Range(at, Math.Min(batch, problems.Count - at)).ToList();
+                var outputs = generator.Generate(chunk.SelectMany(i => Enumerable.Repeat(ids[i], c.RlGenerations)).ToList(),
+                    new SamplingOptions { MaxNewTokens = c.MaxNewTokens, Seed = c.Seed + (ulong)at, StopTokens = [ctx.Tokenizer.EosId] });
+                for (int k = 0; k < outputs.Count; k++)
+                {
+                    int i = chunk[k / c.RlGenerations];
+                    var tokens = outputs[k].Tokens;
+                    string text = ctx.Tokenizer.Decode(tokens.Where(t => t != ctx.Tokenizer.EosId).ToArray());
+                    var parsed = MrpvOutput.Parse(text);
+                    if (!parsed.FormatOk(0) || parsed.Answer == null || !ctx.Domain.Verify(problems[i], parsed.Answer)) continue;
+                    if (seen.Add(problems[i].Id + "\n" + text))
+                        keep.Add(TrainingExamples.Tokenize(ctx.Tokenizer, prompts[i], text));
+                }
+                ctx.Observer.StageProgress(Math.Min(problems.Count, at + batch), $"{keep.Count:N0} verified answers kept");
+            }
+        ctx.Observer.StageFinished($"{keep.Count:N0} verified answers");
+        if (keep.Count == 0)
+        {
+            ctx.Observer.Log($"{Name}: the student solved no sampled question; nothing to fine-tune on");
+            return;
+        }
+        TrainingRuns.Sft(ctx, Name, model, keep, c.MethodSftSteps, workDirectory, c.Seed + 22);
+    }
+}

@@ -1,0 +1,17 @@
+using Realm.Engine.Model;
+
+namespace Realm.Method.Pipelines;
+
+/// <summary>
+/// The SFT baseline: guided distillation only (spec §1.1). It continues the shared distillation stage
+/// for the per-method budget, so it has trained as long as every other method.
+/// </summary>
+public sealed class SftMethod : ITrainingMethod
+{
+    public string Name => "SFT";
+    public string StartsFrom => "SFT";
+
+    public void Train(ExperimentContext ctx, LlamaModel model, string workDirectory) =>
+        TrainingRuns.Sft(ctx, Name, model, TrainingExamples.Distillation(ctx.Tokenizer, ctx.Train).ToList(),
+            ctx.Config.MethodSftSteps, workDirectory, ctx.Config.Seed + 11);
+}
