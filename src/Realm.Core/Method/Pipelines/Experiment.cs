@@ -89,7 +89,7 @@ public static class Experiment
         {
             var model = ctx.Load("Base");
             TrainingRuns.Sft(ctx, "SFT (guided distillation)", model, TrainingExamples.Distillation(ctx.Tokenizer, ctx.Train).ToList(),
-                c.SftSteps, ctx.WorkDirectory("sft"), c.Seed + 3);
+                c.SftSteps, ctx.WorkDirectory("distill"), c.Seed + 3);
             return model;
         });
         var methods = Methods(c);
