@@ -16,5 +16,7 @@ var root = new RootCommand("ReaLM for .NET: train small language models to reaso
     TrainLmCommand.Create(),
     GenerateCommand.Create(),
     BenchCommand.Create(),
+    TokenizeCommand.Create(),
+    TrainTokenizerCommand.Create(),
 };
 return CommandRunner.Invoke(root, args);
