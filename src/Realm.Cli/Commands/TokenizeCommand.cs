@@ -21,10 +21,10 @@ internal static class TokenizeCommand
         };
         command.SetAction(result =>
         {
-            ITokenizer tokenizer = TokenizerLoader.Load(result.GetRequiredValue(tokenizerPath));
             string path = result.GetRequiredValue(textFile);
             if (!File.Exists(path)) throw new RealmException($"{path}: file not found");
             string text = File.ReadAllText(path);
+            ITokenizer tokenizer = TokenizerLoader.Load(result.GetRequiredValue(tokenizerPath));
 
             int[] ids = tokenizer.Encode(text, parseSpecialTokens: !result.GetValue(noParseSpecial));
             if (result.GetValue(addSpecial)) ids = tokenizer.WithSpecialTokens(ids);

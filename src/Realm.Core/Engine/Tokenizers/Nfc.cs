@@ -16,6 +16,7 @@ internal static class Nfc
     private static readonly Dictionary<int, (int First, int Second)> s_decompositions = BuildDecompositions();
     private static readonly Dictionary<long, int> s_compositions = BuildCompositions();
     private static readonly int[] s_unstable = NfcData.UnstableRanges.ToArray();
+    private static readonly System.Collections.BitArray s_unstableBmp = BuildUnstableBmp();
 
     /// <summary>
     /// True when NFC cannot change <paramref name="text"/>: every code point is a starter that neither
@@ -23,21 +24,67 @@ internal static class Nfc
     /// </summary>
     public static bool IsNormalized(ReadOnlySpan<char> text)
     {
-        foreach (Rune rune in text.EnumerateRunes())
-            if (rune.Value >= 0x300 && IsUnstable(rune.Value)) return false;
+        for (int i = 0; i < text.Length; i++)
+        {
+            char c = text[i];
+            if (c < 0x300) continue;
+            bool unstable = char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])
+                ? IsUnstable(char.ConvertToUtf32(c, text[++i]))
+                : s_unstableBmp[c];
+            if (unstable) return false;
+        }
         return true;
     }
 
+    /// <summary>
+    /// Normalizes only the regions that need it: each runs from the last stable starter before an
+    /// unstable code point to the next stable starter, which nothing can cross.
+    /// </summary>
     public static string Normalize(ReadOnlySpan<char> text)
     {
         if (IsNormalized(text)) return text.ToString();
-        var codePoints = new List<int>(text.Length + 8);
-        foreach (Rune rune in text.EnumerateRunes()) Decompose(rune.Value, codePoints);
+        var result = new StringBuilder(text.Length);
+        var codePoints = new List<int>();
+        int copied = 0, lastStable = 0, position = 0;
+        while (position < text.Length)
+        {
+            int length = char.IsHighSurrogate(text[position]) && position + 1 < text.Length && char.IsLowSurrogate(text[position + 1]) ? 2 : 1;
+            if (IsStable(text.Slice(position, length)))
+            {
+                lastStable = position;
+                position += length;
+                continue;
+            }
+            // Extend to the next stable code point (or the end), then normalize from the last stable one.
+            int regionEnd = position + length;
+            while (regionEnd < text.Length)
+            {
+                int next = char.IsHighSurrogate(text[regionEnd]) && regionEnd + 1 < text.Length && char.IsLowSurrogate(text[regionEnd + 1]) ? 2 : 1;
+                if (IsStable(text.Slice(regionEnd, next))) break;
+                regionEnd += next;
+            }
+            int regionStart = Math.Max(lastStable, copied);
+            result.Append(text[copied..regionStart]);
+            AppendNormalized(text[regionStart..regionEnd], codePoints, result);
+            copied = position = regionEnd;
+        }
+        result.Append(text[copied..]);
+        return result.ToString();
+    }
+
+    private static bool IsStable(ReadOnlySpan<char> codePoint)
+    {
+        int value = codePoint.Length == 2 ? char.ConvertToUtf32(codePoint[0], codePoint[1]) : codePoint[0];
+        return value < 0x300 || (value < 0x10000 ? !s_unstableBmp[value] : !IsUnstable(value));
+    }
+
+    private static void AppendNormalized(ReadOnlySpan<char> region, List<int> codePoints, StringBuilder output)
+    {
+        codePoints.Clear();
+        foreach (Rune rune in region.EnumerateRunes()) Decompose(rune.Value, codePoints);
         SortCombiningMarks(codePoints);
         int length = Compose(codePoints);
-        var result = new StringBuilder(length + 8);
-        for (int i = 0; i < length; i++) result.Append(new Rune(codePoints[i]));
-        return result.ToString();
+        for (int i = 0; i < length; i++) output.Append(new Rune(codePoints[i]));
     }
 
     private static bool IsUnstable(int codePoint)
@@ -132,6 +179,14 @@ internal static class Nfc
     }
 
     private static long PairKey(int first, int second) => ((long)first << 32) | (uint)second;
+
+    private static System.Collections.BitArray BuildUnstableBmp()
+    {
+        var bmp = new System.Collections.BitArray(0x10000);
+        for (int i = 0; i < s_unstable.Length && s_unstable[i] < 0x10000; i += 2)
+            for (int c = s_unstable[i]; c <= Math.Min(s_unstable[i + 1], 0xFFFF); c++) bmp[c] = true;
+        return bmp;
+    }
 
     private static Dictionary<int, int> BuildClasses()
     {
