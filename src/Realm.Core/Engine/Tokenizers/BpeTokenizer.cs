@@ -11,9 +11,9 @@ namespace Realm.Engine.Tokenizers;
 /// first); the rest is NFC-normalized if asked, split by the pre-tokenizer (regex Split steps, then
 /// ByteLevel) and each piece is merged by <see cref="BpeModel"/>.
 /// <para>
-/// Throughput on one core of the development machine (see docs/tokenizers.md): encoding ≈ 9–12 MB/s of
-/// mixed-language text for Qwen3, Llama-3 and GPT-2 with a warm piece cache (≈ 4–5 MB/s cold), decoding
-/// ≈ 150 MB/s.
+/// Measured on one thread of the 2-core development machine, 2.5 MB of the mixed-script parity text (see
+/// docs/tokenizers.md): encoding 15–45 MB/s once the piece cache is warm (Qwen3 15, GPT-2 28, Llama-3 40),
+/// 5–19 MB/s on first sight of the text; decoding 130–230 MB/s.
 /// </para>
 /// </summary>
 public sealed class BpeTokenizer : ITokenizer
