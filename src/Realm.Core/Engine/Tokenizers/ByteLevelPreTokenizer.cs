@@ -12,9 +12,6 @@ internal sealed class ByteLevelPreTokenizer(bool addPrefixSpace, bool useRegex) 
 
     private static readonly SplitPreTokenizer s_gpt2Split = new(new OnigurumaRegex(Gpt2Pattern), SplitBehavior.Isolated, invert: false);
 
-    public bool AddPrefixSpace => addPrefixSpace;
-    public bool UseRegex => useRegex;
-
     public override void Split(ReadOnlyMemory<char> piece, List<ReadOnlyMemory<char>> output)
     {
         if (addPrefixSpace && !piece.Span.StartsWith(' ')) piece = (" " + piece.Span.ToString()).AsMemory();

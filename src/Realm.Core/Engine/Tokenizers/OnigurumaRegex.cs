@@ -23,11 +23,8 @@ internal sealed class OnigurumaRegex
     /// <exception cref="ArgumentException">the pattern is not valid .NET syntax after translation</exception>
     public OnigurumaRegex(string pattern)
     {
-        Pattern = pattern;
         _regex = new Regex(Translate(pattern), RegexOptions.Compiled | RegexOptions.CultureInvariant);
     }
-
-    public string Pattern { get; }
 
     /// <summary>Appends the (start, end) char ranges of the non-overlapping matches in <paramref name="text"/>.</summary>
     public void FindMatches(ReadOnlySpan<char> text, List<(int Start, int End)> matches)

@@ -10,8 +10,6 @@ internal enum SplitBehavior { Removed, Isolated, MergedWithPrevious, MergedWithN
 /// </summary>
 internal sealed class SplitPreTokenizer(OnigurumaRegex pattern, SplitBehavior behavior, bool invert) : PreTokenizer
 {
-    public OnigurumaRegex Pattern => pattern;
-
     public override void Split(ReadOnlyMemory<char> piece, List<ReadOnlyMemory<char>> output)
     {
         var parts = new List<(int Start, int End, bool IsMatch)>();

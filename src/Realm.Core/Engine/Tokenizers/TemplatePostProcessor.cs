@@ -8,8 +8,5 @@ internal sealed class TemplatePostProcessor(int[] before, int[] after)
 {
     public static readonly TemplatePostProcessor None = new([], []);
 
-    public int[] Before => before;
-    public int[] After => after;
-
     public int[] Apply(ReadOnlySpan<int> ids) => [.. before, .. ids, .. after];
 }
