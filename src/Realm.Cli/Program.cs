@@ -20,5 +20,7 @@ var root = new RootCommand("ReaLM for .NET: train small language models to reaso
     GenerateCommand.Create(),
     BenchCommand.Create(),
     DataCommand.Create(),
+    TokenizeCommand.Create(),
+    TrainTokenizerCommand.Create(),
 };
 return CommandRunner.Invoke(root, args);

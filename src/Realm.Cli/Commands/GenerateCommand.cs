@@ -14,7 +14,7 @@ internal static class GenerateCommand
     {
         var common = new CommonOptions();
         var model = new Option<string>("--model") { Description = "Model directory (config.json + model.safetensors).", Required = true };
-        var prompt = new Option<string?>("--prompt") { Description = "Prompt text, encoded with the model's tokenizer.json after its BOS token (as training documents start)." };
+        var prompt = new Option<string?>("--prompt") { Description = "Prompt text, encoded with the model's tokenizer.json after its BOS token, if it has one (as training documents start)." };
         var promptIds = new Option<string?>("--prompt-ids") { Description = "Prompt as comma-separated token ids, e.g. 1,2,3." };
         var maxNew = new Option<int>("--max-new-tokens") { Description = "Tokens to generate at most.", DefaultValueFactory = _ => 128 };
         var greedy = new Option<bool>("--greedy") { Description = "Always take the most likely token." };
@@ -42,14 +42,14 @@ internal static class GenerateCommand
             int[] input;
             if (ids != null) input = ParseIds(ids, "--prompt-ids");
             else if (tokenizer == null) throw new RealmException($"{dir}: no {TokenizerLoader.FileName}; use --prompt-ids");
-            else input = [tokenizer.BosId, .. tokenizer.Encode(text!)]; // training documents start with BOS too
+            else input = tokenizer.BosId is int bos ? [bos, .. tokenizer.Encode(text!)] : tokenizer.Encode(text!); // as training documents start
             foreach (int id in input)
                 if (id < 0 || id >= llm.Config.VocabSize)
                     throw new RealmException($"--prompt-ids: token id {id} is outside the vocabulary of {dir} (vocab_size {llm.Config.VocabSize})");
             if (input.Length == 0) throw new RealmException("the prompt is empty");
 
             var stops = result.GetValue(stopIds) is { } s ? ParseIds(s, "--stop-ids")
-                : tokenizer != null ? [tokenizer.EosId] : llm.Config.EosTokenIds;
+                : tokenizer?.EosId is int eos ? [eos] : llm.Config.EosTokenIds;
             var options = new SamplingOptions
             {
                 MaxNewTokens = result.GetValue(maxNew), Greedy = result.GetValue(greedy), Temperature = result.GetValue(temperature),

@@ -77,13 +77,14 @@ internal static class TrainLmCommand
             }
             else
             {
-                tokenizer = new ByteTokenizer();
+                var byteTokenizer = new ByteTokenizer();
+                tokenizer = byteTokenizer;
                 var config = new LlamaConfig
                 {
                     HiddenSize = result.GetValue(dim), NumHiddenLayers = result.GetValue(layers), NumAttentionHeads = result.GetValue(heads),
                     NumKeyValueHeads = result.GetValue(kvHeads), IntermediateSize = result.GetValue(ffn),
                     VocabSize = tokenizer.VocabSize, MaxPositionEmbeddings = options.SequenceLength,
-                    TieWordEmbeddings = true, BosTokenId = tokenizer.BosId, EosTokenIds = [tokenizer.EosId],
+                    TieWordEmbeddings = true, BosTokenId = byteTokenizer.BosId, EosTokenIds = [byteTokenizer.EosId],
                 }.Validate("model size flags");
                 model = new LlamaModel(config, cpu);
                 model.InitializeRandom(options.Seed);

@@ -4,7 +4,7 @@ using Realm.Engine.Tokenizers;
 namespace Realm.Data;
 
 /// <summary>
-/// Training text as one token stream: each document becomes BOS + tokens + EOS. Reads plain text (the
+/// Training text as one token stream: each document becomes BOS (if the tokenizer has one) + tokens + EOS. Reads plain text (the
 /// whole file is one document) or JSONL with a string field "text" per line.
 /// </summary>
 public sealed class TextCorpus
@@ -23,13 +23,14 @@ public sealed class TextCorpus
 
     public static TextCorpus FromDocuments(IEnumerable<string> documents, ITokenizer tokenizer)
     {
+        int eos = tokenizer.EosId ?? throw new RealmException("the tokenizer has no EOS token to end documents with (set eos_token in tokenizer_config.json)");
         var tokens = new List<int>();
         int count = 0;
         foreach (var doc in documents)
         {
-            tokens.Add(tokenizer.BosId);
+            if (tokenizer.BosId is int bos) tokens.Add(bos);
             tokens.AddRange(tokenizer.Encode(doc));
-            tokens.Add(tokenizer.EosId);
+            tokens.Add(eos);
             count++;
         }
         return new TextCorpus(tokens.ToArray(), count, []);
@@ -41,13 +42,24 @@ public sealed class TextCorpus
     /// </summary>
     public static TextCorpus Load(string path, ITokenizer tokenizer, bool skipBadLines = false)
     {
+        var (docs, skipped) = ReadDocuments(path, skipBadLines);
+        var corpus = FromDocuments(docs, tokenizer);
+        return new TextCorpus(corpus.Tokens, corpus.Documents, skipped);
+    }
+
+    /// <summary>
+    /// The documents of a .txt file (the whole file) or a .jsonl file (field "text" of each line), and
+    /// the malformed lines skipped if <paramref name="skipBadLines"/> (otherwise they are errors).
+    /// </summary>
+    public static (List<string> Documents, List<string> SkippedLines) ReadDocuments(string path, bool skipBadLines = false)
+    {
         if (!File.Exists(path)) throw new RealmException($"{path}: file not found");
         bool jsonl = path.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
         if (!jsonl)
         {
             var text = File.ReadAllText(path);
             if (text.Length == 0) throw new RealmException($"{path}: file is empty");
-            return FromDocuments([text], tokenizer);
+            return ([text], []);
         }
         var docs = new List<string>();
         var skipped = new List<string>();
@@ -75,7 +87,6 @@ public sealed class TextCorpus
             skipped.Add(message);
         }
         if (docs.Count == 0) throw new RealmException($"{path}: no documents");
-        var corpus = FromDocuments(docs, tokenizer);
-        return new TextCorpus(corpus.Tokens, corpus.Documents, skipped);
+        return (docs, skipped);
     }
 }

@@ -42,7 +42,7 @@ public static class ModelEvaluator
         int total = 2 * problems.Count + (options.SampleK > 0 ? problems.Count : 0), done = 0;
         void Tick(int n) { done += n; progress?.Invoke(done, total); }
 
-        var greedy = new SamplingOptions { Greedy = true, MaxNewTokens = options.MaxNewTokens, StopTokens = [tokenizer.EosId] };
+        var greedy = new SamplingOptions { Greedy = true, MaxNewTokens = options.MaxNewTokens, StopTokens = tokenizer.StopIds() };
         var routedOut = Generate(model, tokenizer, withRoutes, greedy, options.BatchSize, 1, Tick);
         var plainOut = Generate(model, tokenizer, plain, greedy, options.BatchSize, 1, Tick);
 
@@ -68,7 +68,7 @@ public static class ModelEvaluator
             var sampling = new SamplingOptions
             {
                 MaxNewTokens = options.MaxNewTokens, Temperature = options.SampleTemperature, Seed = options.SampleSeed,
-                StopTokens = [tokenizer.EosId],
+                StopTokens = tokenizer.StopIds(),
             };
             var samples = Generate(model, tokenizer, plain, sampling, options.BatchSize, options.SampleK, Tick);
             double pass = 0, maj = 0;
@@ -90,7 +90,7 @@ public static class ModelEvaluator
     private static List<string>[] Generate(LlamaModel model, ITokenizer tokenizer, IReadOnlyList<MrpvPrompt> prompts,
         SamplingOptions sampling, int batchSize, int perPrompt, Action<int> tick)
     {
-        var ids = prompts.Select(p => (int[])[tokenizer.BosId, .. tokenizer.Encode(p.Text)]).ToList();
+        var ids = prompts.Select(p => tokenizer.EncodePrompt(p.Text)).ToList();
         int longest = ids.Count == 0 ? 1 : ids.Max(p => p.Length);
         using var generator = new Generator(model, Math.Max(1, batchSize), longest + sampling.MaxNewTokens);
         var results = new List<string>[prompts.Count];
@@ -104,7 +104,7 @@ public static class ModelEvaluator
         }
         for (int i = 0; i < prompts.Count; i++)
             results[i] = Enumerable.Range(0, perPrompt)
-                .Select(k => tokenizer.Decode(completions[i * perPrompt + k].Tokens.Where(t => t != tokenizer.EosId).ToArray())).ToList();
+                .Select(k => tokenizer.DecodeCompletion(completions[i * perPrompt + k].Tokens)).ToList();
         return results;
     }
 }

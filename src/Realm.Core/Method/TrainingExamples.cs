@@ -35,7 +35,7 @@ public static class TrainingExamples
 
     /// <summary>Prompt = BOS + prompt text; completion = the answer text + EOS.</summary>
     public static PromptCompletion Tokenize(ITokenizer tokenizer, MrpvPrompt prompt, string completion) =>
-        new([tokenizer.BosId, .. tokenizer.Encode(prompt.Text)], [.. tokenizer.Encode(completion), tokenizer.EosId]);
+        new(tokenizer.EncodePrompt(prompt.Text), [.. tokenizer.Encode(completion), tokenizer.RequireEos()]);
 
     /// <summary>
     /// Guided distillation (spec §1.1): the question alone (no rulebook, no routes) → the teacher's

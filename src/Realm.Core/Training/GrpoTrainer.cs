@@ -186,7 +186,7 @@ public sealed class GrpoTrainer
             for (int k = 0; k < todo.Count; k++) problems.Add(_problems[rng.NextInt(_problems.Count)]);
             var prompts = new List<MrpvPrompt>(problems.Count);
             foreach (var p in problems) prompts.Add(_policy.Build(p, progress, ref rng));
-            var promptIds = prompts.Select(p => (int[])[_tokenizer.BosId, .. _tokenizer.Encode(p.Text)]).ToList();
+            var promptIds = prompts.Select(p => _tokenizer.EncodePrompt(p.Text)).ToList();
             int longest = promptIds.Max(p => p.Length) + c.MaxNewTokens;
             if (generator == null || generator.MaxLength < longest)
             {
@@ -197,7 +197,7 @@ public sealed class GrpoTrainer
             var completions = generator.Generate(inputs, new SamplingOptions
             {
                 MaxNewTokens = c.MaxNewTokens, Temperature = c.Temperature, TopP = c.TopP, Seed = rng.NextULong(),
-                StopTokens = [_tokenizer.EosId],
+                StopTokens = _tokenizer.StopIds(),
             });
             var retry = new List<int>();
             for (int k = 0; k < todo.Count; k++)
@@ -207,7 +207,7 @@ public sealed class GrpoTrainer
                 {
                     var tokens = completions[k * c.Generations + g].Tokens;
                     generatedTokens += tokens.Length;
-                    string text = _tokenizer.Decode(tokens.Where(t => t != _tokenizer.EosId).ToArray());
+                    string text = _tokenizer.DecodeCompletion(tokens);
                     group.Add(new Rollout(problems[k], prompts[k], promptIds[k], tokens, _reward.Score(_domain, problems[k], prompts[k], text)));
                 }
                 groups[todo[k]] = group;

@@ -5,12 +5,14 @@ namespace Realm.Engine.IO;
 /// <summary>Reads a JSON file, turning every way it can be wrong into a message naming the file and line.</summary>
 internal static class JsonFile
 {
-    public static JsonDocument Parse(string path)
+    public static JsonDocument Parse(string path) => Parse(path, ReadAllBytes(path));
+
+    /// <summary>The file's bytes, with a missing or unreadable file reported as a user error.</summary>
+    public static byte[] ReadAllBytes(string path)
     {
-        byte[] bytes;
         try
         {
-            bytes = File.ReadAllBytes(path);
+            return File.ReadAllBytes(path);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -20,7 +22,11 @@ internal static class JsonFile
         {
             throw new RealmException($"{path}: cannot read: {e.Message}", e);
         }
+    }
 
+    /// <summary>Parses <paramref name="bytes"/>, read from <paramref name="path"/>.</summary>
+    public static JsonDocument Parse(string path, byte[] bytes)
+    {
         try
         {
             return JsonDocument.Parse(bytes);
@@ -32,9 +38,12 @@ internal static class JsonFile
     }
 
     /// <summary>Parses a file whose top level must be a JSON object.</summary>
-    public static JsonDocument ParseObject(string path)
+    public static JsonDocument ParseObject(string path) => ParseObject(path, ReadAllBytes(path));
+
+    /// <summary>Parses <paramref name="bytes"/>, read from <paramref name="path"/>, whose top level must be a JSON object.</summary>
+    public static JsonDocument ParseObject(string path, byte[] bytes)
     {
-        var document = Parse(path);
+        var document = Parse(path, bytes);
         if (document.RootElement.ValueKind == JsonValueKind.Object) return document;
         var kind = document.RootElement.ValueKind;
         document.Dispose();

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Realm.Engine.IO;
@@ -114,87 +115,76 @@ public sealed partial class ByteTokenizer
     }
 
     /// <summary>
-    /// Rebuilds a ByteTokenizer from a tokenizer.json already known to be a BPE without merges, checking
-    /// everything that would make Hugging Face encode differently from <see cref="Encode(string)"/>.
+    /// Rebuilds a ByteTokenizer from a tokenizer.json if the file is exactly the shape <see cref="Save"/>
+    /// writes (a BPE without merges over the 256 byte tokens, no regex split, our special tokens from id
+    /// 256 on); anything else is left to <see cref="BpeTokenizer"/>, which encodes such files the same way.
     /// </summary>
-    internal static ByteTokenizer FromTokenizerJson(string path, JsonElement root)
+    internal static bool TryFromTokenizerJson(JsonElement root, [NotNullWhen(true)] out ByteTokenizer? tokenizer)
     {
-        CheckVocabulary(path, root.GetProperty("model"));
-        CheckPreprocessing(path, root);
-        return new ByteTokenizer(ReadExtraSpecialTokens(path, root));
+        tokenizer = null;
+        if (!root.TryGetProperty("model", out JsonElement model) || !HasByteVocabularyOnly(model) || !HasPlainPreprocessing(root)
+            || ReadSpecialTokens(root) is not { } specials)
+            return false;
+        string[] required = [BosToken, EosToken, PadToken];
+        if (specials.Count < required.Length || !specials.Take(required.Length).SequenceEqual(required)) return false;
+        tokenizer = new ByteTokenizer(specials.Skip(required.Length));
+        return true;
     }
 
-    private static void CheckVocabulary(string path, JsonElement model)
+    private static bool HasByteVocabularyOnly(JsonElement model)
     {
-        const string Expected = "only the 256-entry byte vocabulary written by ByteTokenizer is supported";
-        if (!model.TryGetProperty("vocab", out JsonElement vocab) || vocab.ValueKind != JsonValueKind.Object)
-            throw new RealmException($"{path}: 'model.vocab' must be an object");
+        if (!IsString(model, "type", "BPE") || !model.TryGetProperty("merges", out JsonElement merges)
+            || merges.ValueKind != JsonValueKind.Array || merges.GetArrayLength() != 0
+            || !model.TryGetProperty("vocab", out JsonElement vocab) || vocab.ValueKind != JsonValueKind.Object)
+            return false;
         int count = 0;
         foreach (JsonProperty entry in vocab.EnumerateObject())
         {
             count++;
             bool isByteToken = entry.Value.ValueKind == JsonValueKind.Number && entry.Value.TryGetInt32(out int id)
                 && entry.Name.Length == 1 && ByteLevelAlphabet.TryGetByte(entry.Name[0], out byte b) && b == id;
-            if (!isByteToken)
-                throw new RealmException(
-                    $"{path}: vocab entry '{entry.Name}': {JsonFile.Describe(entry.Value)} is not a byte token ({Expected})");
+            if (!isByteToken) return false;
         }
-        if (count != ByteCount)
-            throw new RealmException($"{path}: vocab has {count} entries ({Expected})");
+        return count == ByteCount;
     }
 
-    private static void CheckPreprocessing(string path, JsonElement root)
+    // No normalizer or post-processor; ByteLevel without prefix space or regex in and out.
+    private static bool HasPlainPreprocessing(JsonElement root) =>
+        IsNullOrMissing(root, "normalizer") && IsNullOrMissing(root, "post_processor")
+        && root.TryGetProperty("pre_tokenizer", out JsonElement preTokenizer) && IsPlainByteLevel(preTokenizer)
+        && root.TryGetProperty("decoder", out JsonElement decoder) && IsString(decoder, "type", "ByteLevel");
+
+    private static bool IsPlainByteLevel(JsonElement value) =>
+        IsString(value, "type", "ByteLevel")
+        && value.TryGetProperty("add_prefix_space", out JsonElement prefixSpace) && prefixSpace.ValueKind == JsonValueKind.False
+        && value.TryGetProperty("use_regex", out JsonElement useRegex) && useRegex.ValueKind == JsonValueKind.False;
+
+    /// <summary>The added tokens' contents if they are plain special tokens with ids 256, 257, ... in order.</summary>
+    private static List<string>? ReadSpecialTokens(JsonElement root)
     {
-        if (root.TryGetProperty("normalizer", out JsonElement normalizer) && normalizer.ValueKind != JsonValueKind.Null)
-            throw new RealmException($"{path}: a normalizer is not supported with a byte-level vocabulary (got {JsonFile.Describe(normalizer)})");
-        // transformers defaults add_prefix_space to true, which would change every encoding, so it must be explicit.
-        bool isPlainByteLevel = root.TryGetProperty("pre_tokenizer", out JsonElement preTokenizer)
-            && preTokenizer.ValueKind == JsonValueKind.Object
-            && preTokenizer.TryGetProperty("type", out JsonElement type) && type.ValueKind == JsonValueKind.String
-            && type.GetString() == "ByteLevel"
-            && preTokenizer.TryGetProperty("add_prefix_space", out JsonElement prefixSpace)
-            && prefixSpace.ValueKind == JsonValueKind.False;
-        if (!isPlainByteLevel)
-            throw new RealmException(
-                $"{path}: pre_tokenizer must be ByteLevel with add_prefix_space false, got {(preTokenizer.ValueKind == JsonValueKind.Undefined ? "none" : JsonFile.Describe(preTokenizer))}");
+        if (!root.TryGetProperty("added_tokens", out JsonElement added) || added.ValueKind != JsonValueKind.Array) return null;
+        var tokens = new List<string>();
+        foreach (JsonElement token in added.EnumerateArray())
+        {
+            string? content = token.ValueKind == JsonValueKind.Object && token.TryGetProperty("content", out JsonElement c)
+                && c.ValueKind == JsonValueKind.String ? c.GetString() : null;
+            bool plainSpecial = !string.IsNullOrEmpty(content) && !tokens.Contains(content)
+                && token.TryGetProperty("id", out JsonElement id) && id.ValueKind == JsonValueKind.Number
+                && id.TryGetInt32(out int value) && value == ByteCount + tokens.Count
+                && IsTrue(token, "special") && !IsTrue(token, "single_word") && !IsTrue(token, "lstrip") && !IsTrue(token, "rstrip");
+            if (!plainSpecial) return null;
+            tokens.Add(content!);
+        }
+        return tokens;
     }
 
-    /// <summary>The added tokens must be ours: ids from 256 up, bos/eos/pad first, all special.</summary>
-    private static List<string> ReadExtraSpecialTokens(string path, JsonElement root)
-    {
-        var tokens = new SortedDictionary<int, string>();
-        if (root.TryGetProperty("added_tokens", out JsonElement added) && added.ValueKind != JsonValueKind.Null)
-        {
-            if (added.ValueKind != JsonValueKind.Array)
-                throw new RealmException($"{path}: 'added_tokens' must be a list");
-            foreach (JsonElement token in added.EnumerateArray())
-            {
-                bool wellFormed = token.ValueKind == JsonValueKind.Object
-                    && token.TryGetProperty("id", out JsonElement id) && id.ValueKind == JsonValueKind.Number && id.TryGetInt32(out _)
-                    && token.TryGetProperty("content", out JsonElement content) && content.ValueKind == JsonValueKind.String;
-                if (!wellFormed)
-                    throw new RealmException($"{path}: added token {JsonFile.Describe(token)} needs an integer 'id' and a string 'content'");
-                string text = token.GetProperty("content").GetString()!;
-                if (!token.TryGetProperty("special", out JsonElement special) || special.ValueKind != JsonValueKind.True)
-                    throw new RealmException($"{path}: added token '{text}' is not special; only special added tokens are supported");
-                if (!tokens.TryAdd(token.GetProperty("id").GetInt32(), text))
-                    throw new RealmException($"{path}: added token id {token.GetProperty("id").GetInt32()} is listed twice");
-            }
-        }
+    private static bool IsString(JsonElement value, string name, string expected) =>
+        value.ValueKind == JsonValueKind.Object && value.TryGetProperty(name, out JsonElement field)
+        && field.ValueKind == JsonValueKind.String && field.GetString() == expected;
 
-        string[] required = [BosToken, EosToken, PadToken];
-        int expectedId = ByteCount;
-        foreach (var (id, text) in tokens)
-        {
-            if (id != expectedId)
-                throw new RealmException($"{path}: added token '{text}' has id {id}, expected {expectedId} (special tokens must follow the 256 bytes without gaps)");
-            int index = id - ByteCount;
-            if (index < required.Length && text != required[index])
-                throw new RealmException($"{path}: added token {id} is '{text}', expected '{required[index]}'");
-            expectedId++;
-        }
-        if (tokens.Count < required.Length)
-            throw new RealmException($"{path}: missing added token '{required[tokens.Count]}' (id {ByteCount + tokens.Count})");
-        return tokens.Values.Skip(required.Length).ToList();
-    }
+    private static bool IsNullOrMissing(JsonElement value, string name) =>
+        !value.TryGetProperty(name, out JsonElement field) || field.ValueKind == JsonValueKind.Null;
+
+    private static bool IsTrue(JsonElement value, string name) =>
+        value.TryGetProperty(name, out JsonElement field) && field.ValueKind == JsonValueKind.True;
 }

@@ -46,6 +46,8 @@ public sealed partial class ByteTokenizer : ITokenizer
     public int BosId => ByteCount;
     public int EosId => ByteCount + 1;
     public int? PadId => ByteCount + 2;
+    int? ITokenizer.BosId => BosId;
+    int? ITokenizer.EosId => EosId;
 
     public bool IsSpecial(int id) => id >= ByteCount && id < VocabSize;
 
@@ -99,6 +101,9 @@ public sealed partial class ByteTokenizer : ITokenizer
         foreach (byte b in buffer.AsSpan(0, count)) ids.Add(b);
         ArrayPool<byte>.Shared.Return(buffer);
     }
+
+    /// <summary>Unchanged: the tokenizer.json written by <see cref="Save"/> has no post-processor.</summary>
+    public int[] WithSpecialTokens(ReadOnlySpan<int> ids) => ids.ToArray();
 
     public string Decode(ReadOnlySpan<int> ids) => Decode(ids, skipSpecialTokens: false);
 

@@ -18,7 +18,7 @@ public static class BaseModel
     {
         HiddenSize = c.Hidden, IntermediateSize = c.Ffn, NumHiddenLayers = c.Layers, NumAttentionHeads = c.Heads,
         NumKeyValueHeads = c.KvHeads, VocabSize = tokenizer.VocabSize, MaxPositionEmbeddings = c.MaxPositions,
-        TieWordEmbeddings = true, BosTokenId = tokenizer.BosId, EosTokenIds = [tokenizer.EosId],
+        TieWordEmbeddings = true, BosTokenId = tokenizer.BosId, EosTokenIds = tokenizer.StopIds(),
     }.Validate("experiment model settings");
 
     /// <summary>Half of the general problems plain, half with 1..Kmax mixed routes and the verdicts.</summary>

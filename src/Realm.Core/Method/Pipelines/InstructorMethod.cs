@@ -1,3 +1,4 @@
+using Realm.Engine.Tokenizers;
 using Realm.Data;
 using Realm.Engine.Compute;
 using Realm.Engine.Generation;
@@ -31,12 +32,12 @@ public sealed class InstructorMethod : ITrainingMethod
             for (int at = 0; at < probes.Count; at += batch)
             {
                 var chunk = Enumerable.Range(at, Math.Min(batch, probes.Count - at)).ToList();
-                var outputs = generator.Generate(chunk.Select(i => (int[])[ctx.Tokenizer.BosId, .. ctx.Tokenizer.Encode(prompts[i].Text)]).ToList(),
-                    new SamplingOptions { Greedy = true, MaxNewTokens = c.MaxNewTokens, StopTokens = [ctx.Tokenizer.EosId] });
+                var outputs = generator.Generate(chunk.Select(i => ctx.Tokenizer.EncodePrompt(prompts[i].Text)).ToList(),
+                    new SamplingOptions { Greedy = true, MaxNewTokens = c.MaxNewTokens, StopTokens = ctx.Tokenizer.StopIds() });
                 for (int k = 0; k < chunk.Count; k++)
                 {
                     var problem = probes[chunk[k]];
-                    var parsed = MrpvOutput.Parse(ctx.Tokenizer.Decode(outputs[k].Tokens.Where(t => t != ctx.Tokenizer.EosId).ToArray()));
+                    var parsed = MrpvOutput.Parse(ctx.Tokenizer.DecodeCompletion(outputs[k].Tokens));
                     if (parsed.Answer != null && ctx.Domain.Verify(problem, parsed.Answer)) continue;
                     if (MistakeDiagnosis.FirstWrongRule(ctx.Domain.Solve(problem), parsed.Thinking) is int rule) wrongRules.Add(rule);
                 }

@@ -1,3 +1,4 @@
+using Realm.Engine.Tokenizers;
 using Realm.Data;
 using Realm.Engine.Generation;
 using Realm.Engine.Model;
@@ -59,13 +60,13 @@ public sealed class RealmMethod : ITrainingMethod
     {
         var c = ctx.Config;
         var prompts = ctx.Train.Select(MrpvPrompts.Plain).ToList();
-        var ids = prompts.Select(p => (int[])[ctx.Tokenizer.BosId, .. ctx.Tokenizer.Encode(p.Text)]).ToList();
+        var ids = prompts.Select(p => ctx.Tokenizer.EncodePrompt(p.Text)).ToList();
         using var generator = new Generator(model, 64, ids.Max(p => p.Length) + c.MaxNewTokens);
-        var outputs = generator.Generate(ids, new SamplingOptions { Greedy = true, MaxNewTokens = c.MaxNewTokens, StopTokens = [ctx.Tokenizer.EosId] });
+        var outputs = generator.Generate(ids, new SamplingOptions { Greedy = true, MaxNewTokens = c.MaxNewTokens, StopTokens = ctx.Tokenizer.StopIds() });
         var keep = new List<PromptCompletion>();
         for (int i = 0; i < outputs.Count; i++)
         {
-            string text = ctx.Tokenizer.Decode(outputs[i].Tokens.Where(t => t != ctx.Tokenizer.EosId).ToArray());
+            string text = ctx.Tokenizer.DecodeCompletion(outputs[i].Tokens);
             var parsed = MrpvOutput.Parse(text);
             if (parsed.FormatOk(0) && parsed.Answer != null && ctx.Domain.Verify(ctx.Train[i], parsed.Answer))
                 keep.Add(TrainingExamples.Tokenize(ctx.Tokenizer, prompts[i], text));

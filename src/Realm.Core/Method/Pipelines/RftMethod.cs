@@ -1,3 +1,4 @@
+using Realm.Engine.Tokenizers;
 using Realm.Data;
 using Realm.Engine.Generation;
 using Realm.Engine.Model;
@@ -21,7 +22,7 @@ public sealed class RftMethod : ITrainingMethod
         var rng = new Engine.Compute.SplitMix64(c.Seed + 21);
         var problems = Enumerable.Range(0, questions).Select(_ => ctx.Train[rng.NextInt(ctx.Train.Count)]).ToList();
         var prompts = problems.Select(MrpvPrompts.Plain).ToList();
-        var ids = prompts.Select(p => (int[])[ctx.Tokenizer.BosId, .. ctx.Tokenizer.Encode(p.Text)]).ToList();
+        var ids = prompts.Select(p => ctx.Tokenizer.EncodePrompt(p.Text)).ToList();
 
         ctx.Observer.StageStarted($"{Name}: sampling {questions * c.RlGenerations:N0} answers", questions);
         var keep = new List<PromptCompletion>();
@@ -32,12 +33,12 @@ public sealed class RftMethod : ITrainingMethod
             {
                 var chunk = Enumerable.Range(at, Math.Min(batch, problems.Count - at)).ToList();
                 var outputs = generator.Generate(chunk.SelectMany(i => Enumerable.Repeat(ids[i], c.RlGenerations)).ToList(),
-                    new SamplingOptions { MaxNewTokens = c.MaxNewTokens, Seed = c.Seed + (ulong)at, StopTokens = [ctx.Tokenizer.EosId] });
+                    new SamplingOptions { MaxNewTokens = c.MaxNewTokens, Seed = c.Seed + (ulong)at, StopTokens = ctx.Tokenizer.StopIds() });
                 for (int k = 0; k < outputs.Count; k++)
                 {
                     int i = chunk[k / c.RlGenerations];
                     var tokens = outputs[k].Tokens;
-                    string text = ctx.Tokenizer.Decode(tokens.Where(t => t != ctx.Tokenizer.EosId).ToArray());
+                    string text = ctx.Tokenizer.DecodeCompletion(tokens);
                     var parsed = MrpvOutput.Parse(text);
                     if (!parsed.FormatOk(0) || parsed.Answer == null || !ctx.Domain.Verify(problems[i], parsed.Answer)) continue;
                     if (seen.Add(problems[i].Id + "\n" + text))
