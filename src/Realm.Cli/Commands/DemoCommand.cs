@@ -15,15 +15,17 @@ internal static class DemoCommand
         var common = new CommonOptions();
         var outDir = new Option<string>("--out") { Description = "Run directory (results.json, report.md, metrics.jsonl, charts, models).", DefaultValueFactory = _ => Path.Combine("runs", "demo") };
         var seed = new Option<ulong>("--seed") { Description = "Seed for data, initialisation, sampling and training order.", DefaultValueFactory = _ => 1UL };
+        var methods = new Option<string?>("--methods") { Description = "Run only these methods (comma-separated names, e.g. \"SFT,ReaLM-R1\"); Base and SFT stages always run." };
+        var budget = new Option<int?>("--budget") { Description = "Training sequences per method after the shared SFT stage (RL: steps × prompts × G)." };
         var command = new Command("demo", "Run ReaLM end to end at demo scale (base model, distillation, ReaLM-R1, ReaLM-Zero, baselines; ≤ 10 min on 2 cores) and print the comparison. Re-run to resume.")
         {
-            outDir, seed,
+            outDir, seed, methods, budget,
         };
         common.AddTo(command);
         command.SetAction(result =>
         {
             using var cpu = common.CreateCpu(result);
-            var config = ExperimentConfig.Demo with { Seed = result.GetValue(seed) };
+            var config = ExperimentOptions.Apply(ExperimentConfig.Demo with { Seed = result.GetValue(seed) }, result.GetValue(methods), result.GetValue(budget));
             string run = result.GetValue(outDir)!;
             AnsiConsole.Write(new Rule("[bold]ReaLM for .NET — demo[/]").LeftJustified());
             AnsiConsole.MarkupLine($"[grey]{Markup.Escape(run)} · {cpu} · model {config.Layers}×{config.Hidden} · {config.Domain} domain[/]");

@@ -14,9 +14,11 @@ internal static class ExperimentCommand
         var outDir = new Option<string>("--out") { Description = "Experiment directory; each seed runs in seed-N/ inside it.", DefaultValueFactory = _ => Path.Combine("runs", "experiment") };
         var seeds = new Option<string>("--seeds") { Description = "Comma-separated seeds (at least 3 for the paper-style table).", DefaultValueFactory = _ => "1,2,3" };
         var scale = new Option<string>("--scale") { Description = "full (the documented budget, ≤ 2 h on 2 cores for 3 seeds) or demo.", DefaultValueFactory = _ => "full" };
+        var methods = new Option<string?>("--methods") { Description = "Run only these methods (comma-separated names, e.g. \"SFT,ReaLM-R1\"); Base and SFT stages always run." };
+        var budget = new Option<int?>("--budget") { Description = "Training sequences per method after the shared SFT stage (RL: steps × prompts × G)." };
         var command = new Command("experiment", "Run the ReaLM comparison at full budget over several seeds (resumable) and merge the results.")
         {
-            outDir, seeds, scale,
+            outDir, seeds, scale, methods, budget,
         };
         common.AddTo(command);
         command.SetAction(result =>
@@ -28,6 +30,7 @@ internal static class ExperimentCommand
                 "demo" => ExperimentConfig.Demo,
                 var other => throw new RealmException($"--scale must be full or demo, got '{other}'"),
             };
+            baseConfig = ExperimentOptions.Apply(baseConfig, result.GetValue(methods), result.GetValue(budget));
             var seedList = GenerateCommand.ParseIds(result.GetValue(seeds)!, "--seeds").Select(s => (ulong)s).ToList();
             string dir = result.GetValue(outDir)!;
             var perSeed = new List<ResultsFile>();

@@ -105,4 +105,17 @@ public class BpeTrainerTests
         var error = Assert.Throws<RealmException>(() => BpeTrainer.Train(s_corpus, options));
         Assert.Contains(expected, error.Message);
     }
+
+    [Fact]
+    public void WithoutDigitMergesNumbersStayDigitByDigit()
+    {
+        var docs = Enumerable.Range(0, 200).Select(i => $"R2: 9*4=36, total 36 then 36*2=72 zone zone zone {i % 7}").ToList();
+        var merged = BpeTrainer.Train(docs, new BpeTrainerOptions { VocabSize = 400 });
+        var digits = BpeTrainer.Train(docs, new BpeTrainerOptions { VocabSize = 400, MergeDigits = false });
+        string Show(BpeTokenizer t, string text) => string.Join("|", t.Encode(text).Select(id => t.Decode([id])));
+        Assert.Contains("36", Show(merged, "x 36*2=72").Split('|').Select(s => s.Trim())); // merged: "36" is one token
+        Assert.Equal("x| |3|6|*|2|=|7|2", Show(digits, "x 36*2=72"));
+        Assert.Contains("zone", Show(digits, "zone zone").Split('|').Select(s => s.Trim())); // words still merge
+        Assert.Equal("x 36*2=72", digits.Decode(digits.Encode("x 36*2=72")));
+    }
 }

@@ -7,6 +7,7 @@ using Realm.Engine.IO;
 using Realm.Engine.Model;
 using Realm.Engine.Tokenizers;
 using Realm.Evaluation;
+using Realm.Training;
 
 namespace Realm.Method.Pipelines;
 
@@ -31,11 +32,33 @@ public static class Experiment
         if (c.Ablations)
             methods.AddRange([RealmMethod.WithoutVerificationReward, RealmMethod.RoutesAlwaysOn, RealmMethod.RoutesCutAtOnce,
                 RealmMethod.WithoutNegativeRoutes]);
-        return methods;
+        if (c.OnlyMethods.Count == 0) return methods;
+        var unknown = c.OnlyMethods.Where(n => !methods.Any(m => m.Name.Equals(n, StringComparison.OrdinalIgnoreCase))).ToList();
+        if (unknown.Count > 0)
+            throw new RealmException($"unknown method(s) {string.Join(", ", unknown)}; available: {string.Join(", ", methods.Select(m => m.Name))}");
+        return methods.Where(m => c.OnlyMethods.Any(n => m.Name.Equals(n, StringComparison.OrdinalIgnoreCase))).ToList();
     }
 
-    /// <summary>The tokenizer of the embedded default: bytes plus the MRPV markers as special tokens.</summary>
-    public static ITokenizer Tokenizer() => new ByteTokenizer(MrpvFormat.SpecialTokens);
+    /// <summary>
+    /// The run's tokenizer: byte-level BPE learned from the run's own training text (general and domain
+    /// problems with their routes and answers; never the test splits), numbers kept digit by digit, the
+    /// MRPV markers as special tokens. With TokenizerVocab = 0, plain bytes plus the markers.
+    /// </summary>
+    public static ITokenizer Tokenizer(ExperimentConfig config, IEnumerable<Problem> trainingProblems)
+    {
+        if (config.TokenizerVocab == 0) return new ByteTokenizer(MrpvFormat.SpecialTokens);
+        var options = new RouteOptions { MaxRoutes = config.MaxRoutes };
+        var documents = trainingProblems.SelectMany(p =>
+        {
+            var prompt = MrpvPrompts.Render(p, p.Routes, 1.0);
+            var expert = p.Routes.FirstOrDefault(r => r.Correct);
+            return expert == null ? [prompt.Text] : new[] { prompt.Text + TrainingExamples.Completion(prompt, expert) };
+        });
+        return BpeTrainer.Train(documents, new BpeTrainerOptions
+        {
+            VocabSize = config.TokenizerVocab, ExtraSpecialTokens = MrpvFormat.SpecialTokens, MergeDigits = false,
+        });
+    }
 
     /// <summary>Creates (or, when resuming, reloads) the run's data and metrics log.</summary>
     public static ExperimentContext Prepare(ExperimentConfig config, string runDirectory, Cpu cpu, IExperimentObserver observer,
@@ -58,10 +81,18 @@ public static class Experiment
         }
         var generalProblems = Data("general", general, config.GeneralProblems, 0, 0, config.Seed + 100);
         var vertical = Data(config.Domain, domain, config.TrainProblems, config.TestProblems, config.TestProblems, config.Seed + 200);
+        string tokenizerDir = Path.Combine(runDirectory, "tokenizer");
+        ITokenizer tokenizer;
+        if (File.Exists(Path.Combine(tokenizerDir, TokenizerLoader.FileName))) tokenizer = TokenizerLoader.Load(tokenizerDir);
+        else
+        {
+            tokenizer = Tokenizer(config, generalProblems.Concat(vertical.Where(p => p.Split == "train")));
+            tokenizer.Save(tokenizerDir);
+        }
         string metricsPath = Path.Combine(runDirectory, MetricsLog.DefaultFileName);
         return new ExperimentContext
         {
-            Config = config, Domain = domain, GeneralDomain = general, Tokenizer = Tokenizer(), Cpu = cpu,
+            Config = config, Domain = domain, GeneralDomain = general, Tokenizer = tokenizer, Cpu = cpu,
             General = generalProblems,
             Train = vertical.Where(p => p.Split == "train").ToList(),
             TestId = vertical.Where(p => p.Split == EvalSplit.Id).ToList(),
@@ -88,8 +119,7 @@ public static class Experiment
         Stage(ctx, "SFT", () =>
         {
             var model = ctx.Load("Base");
-            TrainingRuns.Sft(ctx, "SFT (guided distillation)", model, TrainingExamples.Distillation(ctx.Tokenizer, ctx.Train).ToList(),
-                c.SftSteps, ctx.WorkDirectory("distill"), c.Seed + 3);
+            TrainingRuns.Sft(ctx, "SFT (guided distillation)", model, DistillationData(ctx), c.SftSteps, ctx.WorkDirectory("distill"), c.Seed + 3);
             return model;
         });
         var methods = Methods(c);
@@ -109,6 +139,19 @@ public static class Experiment
         results.Write(Path.Combine(ctx.RunDirectory, ResultsFile.DefaultFileName));
         RunReport.Write(ctx, results, methods);
         return results;
+    }
+
+    /// <summary>
+    /// The shared SFT stage's data: the teacher's verified routes for the domain's training questions
+    /// (no rulebook, no routes in the prompt), plus <see cref="ExperimentConfig.GeneralReplay"/> of
+    /// general-domain examples like the base model's.
+    /// </summary>
+    public static List<PromptCompletion> DistillationData(ExperimentContext ctx)
+    {
+        var domain = TrainingExamples.Distillation(ctx.Tokenizer, ctx.Train).ToList();
+        int replay = (int)Math.Round(domain.Count * ctx.Config.GeneralReplay / (1 - ctx.Config.GeneralReplay));
+        var general = BaseModel.Corpus(ctx.General, ctx.Tokenizer, ctx.Config.MaxRoutes, ctx.Config.Seed + 4);
+        return [.. domain, .. general.Take(replay)];
     }
 
     /// <summary>Trains a stage unless its model is already complete on disk, then saves it with a completion marker.</summary>

@@ -13,7 +13,8 @@ public sealed record ExperimentConfig
     public string GeneralDomain { get; init; } = "arith";
     public ulong Seed { get; init; } = 1;
 
-    // Model (trained from scratch; byte-level tokenizer with the MRPV markers as special tokens).
+    // Model (trained from scratch) and tokenizer (byte-level BPE learned from the training text; 0 = plain bytes).
+    public int TokenizerVocab { get; init; } = 512;
     public int Hidden { get; init; } = 128;
     public int Layers { get; init; } = 4;
     public int Heads { get; init; } = 4;
@@ -24,28 +25,37 @@ public sealed record ExperimentConfig
     // Data.
     public int GeneralProblems { get; init; } = 6000;
     public int TrainProblems { get; init; } = 2000;
-    public int TestProblems { get; init; } = 150;
+    public int TestProblems { get; init; } = 100;
     public int PositivesPerProblem { get; init; } = 1;
     public int NegativesPerProblem { get; init; } = 3;
 
     // Budgets.
-    public int PretrainSteps { get; init; } = 600;
-    public int SftSteps { get; init; } = 300;
+    public int PretrainSteps { get; init; } = 1000;
+    public int SftSteps { get; init; } = 600;
     public int BatchSize { get; init; } = 32;
     /// <summary>Training sequences each method gets after the shared SFT stage (RL: steps × prompts × G).</summary>
-    public int MethodSequences { get; init; } = 2048;
+    public int MethodSequences { get; init; } = 4096;
     public int RlPromptsPerStep { get; init; } = 8;
     public int RlGenerations { get; init; } = 8;
-    public int MaxNewTokens { get; init; } = 200;
+    public int MaxNewTokens { get; init; } = 160;
     public float SftLearningRate { get; init; } = 2e-3f;
-    public float RlLearningRate { get; init; } = 3e-4f;
+    public float RlLearningRate { get; init; } = 1e-4f;
     public int MaxTokensPerPass { get; init; } = 16384;
+
+    /// <summary>
+    /// Share of the distillation data that replays general-domain examples (plain and with routes), so the
+    /// base model's general skills — verifying routes among them — survive fine-tuning on the domain.
+    /// </summary>
+    public double GeneralReplay { get; init; } = 0.25;
 
     // ReaLM.
     public int MaxRoutes { get; init; } = 3;
     public EaaiSchedule Eaai { get; init; } = new();
     /// <summary>ReaLM-R1 rounds: after each RL round the model's own verified CoTs join a new SFT round.</summary>
     public int R1Iterations { get; init; } = 1;
+
+    /// <summary>Only these methods (by name, case-insensitive); empty runs all.</summary>
+    public IReadOnlyList<string> OnlyMethods { get; init; } = [];
 
     // Evaluation.
     public int PassK { get; init; }

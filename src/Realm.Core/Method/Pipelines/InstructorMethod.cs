@@ -28,11 +28,12 @@ public sealed class InstructorMethod : ITrainingMethod
         ctx.Observer.StageStarted($"{Name}: examining the student on {probe} questions", probe);
         var wrongRules = new List<int>();
         const int batch = 64;
-        using (var generator = new Generator(model, batch, prompts.Max(p => p.Text.Length) + 2 + c.MaxNewTokens))
+        var ids = prompts.Select(p => ctx.Tokenizer.EncodePrompt(p.Text)).ToList();
+        using (var generator = new Generator(model, batch, ids.Max(p => p.Length) + c.MaxNewTokens))
             for (int at = 0; at < probes.Count; at += batch)
             {
                 var chunk = Enumerable.Range(at, Math.Min(batch, probes.Count - at)).ToList();
-                var outputs = generator.Generate(chunk.Select(i => ctx.Tokenizer.EncodePrompt(prompts[i].Text)).ToList(),
+                var outputs = generator.Generate(chunk.Select(i => ids[i]).ToList(),
                     new SamplingOptions { Greedy = true, MaxNewTokens = c.MaxNewTokens, StopTokens = ctx.Tokenizer.StopIds() });
                 for (int k = 0; k < chunk.Count; k++)
                 {
@@ -48,10 +49,12 @@ public sealed class InstructorMethod : ITrainingMethod
         // New problems aimed at the rules the student got wrong, in proportion to how often; half the data stays the original.
         var targeted = new List<Problem>();
         int wanted = ctx.Train.Count / 2;
+        var (easiest, hardest) = ctx.Domain.DefaultDifficulty("train");
         for (int i = 0; i < wanted && wrongRules.Count > 0; i++)
         {
             int rule = wrongRules[rng.NextInt(wrongRules.Count)];
-            var problem = ctx.Domain.Generate(ref rng, "train", 1 + rng.NextInt(ctx.Domain.MaxDifficulty), $"{ctx.Domain.Name}-instructor-{i:D6}", rule);
+            int difficulty = easiest + rng.NextInt(hardest - easiest + 1);
+            var problem = ctx.Domain.Generate(ref rng, "train", difficulty, $"{ctx.Domain.Name}-instructor-{i:D6}", rule);
             problem.Routes.Add(ctx.Domain.Solve(problem));
             targeted.Add(problem);
         }
