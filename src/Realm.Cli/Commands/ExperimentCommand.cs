@@ -37,9 +37,14 @@ internal static class ExperimentCommand
             foreach (var seed in seedList)
             {
                 AnsiConsole.Write(new Rule($"seed {seed}").LeftJustified());
-                perSeed.Add(ExperimentRunner.Run(baseConfig with { Seed = seed }, Path.Combine(dir, $"seed-{seed}"), cpu));
+                // Ablations run on the first seed only; the main table has every seed.
+                var config = baseConfig with { Seed = seed, Ablations = baseConfig.Ablations && seed == seedList[0] };
+                perSeed.Add(ExperimentRunner.Run(config, Path.Combine(dir, $"seed-{seed}"), cpu));
             }
-            var merged = SeedMerge.Merge(perSeed);
+            var main = perSeed.Select(r => r with { Rows = r.Rows.Where(row => perSeed.All(o => o.Find(row.Method, row.Split) != null)).ToList() }).ToList();
+            var merged = SeedMerge.Merge(main);
+            var ablations = perSeed[0].Rows.Where(row => merged.Find(row.Method, row.Split) == null).ToList();
+            merged = merged with { Rows = [.. merged.Rows, .. ablations] };
             merged.Write(Path.Combine(dir, ResultsFile.DefaultFileName));
             new Report
             {

@@ -44,7 +44,7 @@ public static class BaseModel
         var model = new LlamaModel(Config(c, ctx.Tokenizer), ctx.Cpu);
         model.InitializeRandom(c.Seed);
         TrainingRuns.Sft(ctx, "Base", model, Corpus(ctx.General, ctx.Tokenizer, c.MaxRoutes, c.Seed + 1), c.PretrainSteps,
-            ctx.WorkDirectory("base"), c.Seed + 2);
+            ctx.WorkDirectory("base"), c.Seed + 2, fromScratch: true);
         return model;
     }
 }

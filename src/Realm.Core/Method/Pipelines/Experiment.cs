@@ -29,10 +29,12 @@ public static class Experiment
             new SftMethod(), new RftMethod(), new CotSynthesizerMethod(), new GrpoMethod(), new InstructorMethod(),
             RealmMethod.Zero, RealmMethod.R1(c.R1Iterations),
         };
-        if (c.Ablations)
-            methods.AddRange([RealmMethod.WithoutVerificationReward, RealmMethod.RoutesAlwaysOn, RealmMethod.RoutesCutAtOnce,
-                RealmMethod.WithoutNegativeRoutes]);
-        if (c.OnlyMethods.Count == 0) return methods;
+        var ablations = new ITrainingMethod[]
+        {
+            RealmMethod.WithoutVerificationReward, RealmMethod.RoutesAlwaysOn, RealmMethod.RoutesCutAtOnce, RealmMethod.WithoutNegativeRoutes,
+        };
+        if (c.OnlyMethods.Count == 0) return c.Ablations ? [.. methods, .. ablations] : methods;
+        methods.AddRange(ablations);
         var unknown = c.OnlyMethods.Where(n => !methods.Any(m => m.Name.Equals(n, StringComparison.OrdinalIgnoreCase))).ToList();
         if (unknown.Count > 0)
             throw new RealmException($"unknown method(s) {string.Join(", ", unknown)}; available: {string.Join(", ", methods.Select(m => m.Name))}");
@@ -72,9 +74,12 @@ public static class Experiment
         {
             string path = Path.Combine(dataDir, name + ".jsonl");
             if (File.Exists(path)) return ProblemJsonl.Read(path).Problems.ToList();
+            var difficulty = new Dictionary<string, (int, int)>();
+            if (ood > 0 && config.OodDifficulty is { } range) difficulty["ood"] = range;
             var problems = DatasetBuilder.Build(d, new DatasetOptions
             {
                 Train = train, Id = id, Ood = ood, Seed = seed, Positives = config.PositivesPerProblem, Negatives = config.NegativesPerProblem,
+                Difficulty = difficulty,
             }).ToList();
             ProblemJsonl.Write(path, problems);
             return problems;
@@ -119,7 +124,8 @@ public static class Experiment
         Stage(ctx, "SFT", () =>
         {
             var model = ctx.Load("Base");
-            TrainingRuns.Sft(ctx, "SFT (guided distillation)", model, DistillationData(ctx), c.SftSteps, ctx.WorkDirectory("distill"), c.Seed + 3);
+            TrainingRuns.Sft(ctx, "SFT (guided distillation)", model, DistillationData(ctx), c.SftSteps, ctx.WorkDirectory("distill"), c.Seed + 3,
+                fromScratch: true);
             return model;
         });
         var methods = Methods(c);

@@ -27,6 +27,8 @@ public sealed record ExperimentConfig
     public int TrainProblems { get; init; } = 2000;
     public int TestProblems { get; init; } = 100;
     public int PositivesPerProblem { get; init; } = 1;
+    /// <summary>Difficulty of the OOD test (the domain's default when null): one condition beyond training keeps accuracy measurable at this scale.</summary>
+    public (int Min, int Max)? OodDifficulty { get; init; } = (5, 5);
     public int NegativesPerProblem { get; init; } = 3;
 
     // Budgets.
@@ -71,20 +73,31 @@ public sealed record ExperimentConfig
         Optimizer = new OptimizerConfig { LearningRate = RlLearningRate, WarmupSteps = Math.Min(5, RlSteps / 5), Decay = DecayShape.Constant, AdamW = new AdamWOptions { WeightDecay = 0 } },
     };
 
-    public SftConfig Sft(int steps, ulong seed) => new()
+    /// <summary>
+    /// SFT settings; <paramref name="fromScratch"/> false (a method continuing a trained checkpoint) uses a
+    /// quarter of the rate and a warm-up, since fresh AdamW moments at full rate would undo what the
+    /// checkpoint learned.
+    /// </summary>
+    public SftConfig Sft(int steps, ulong seed, bool fromScratch = true) => new()
     {
         Steps = steps, BatchSize = BatchSize, MaxTokensPerPass = MaxTokensPerPass, Seed = seed, CheckpointEvery = Math.Max(1, steps / 4),
-        Optimizer = new OptimizerConfig { LearningRate = SftLearningRate, WarmupSteps = Math.Min(20, steps / 10) },
+        Optimizer = new OptimizerConfig
+        {
+            LearningRate = fromScratch ? SftLearningRate : SftLearningRate / 4,
+            WarmupSteps = fromScratch ? Math.Min(20, steps / 10) : Math.Max(1, Math.Min(20, steps / 5)),
+        },
     };
 
     /// <summary>Minutes on 2 cores.</summary>
     public static ExperimentConfig Demo => new();
 
-    /// <summary>The `realm experiment` budget (per seed).</summary>
+    /// <summary>
+    /// The `realm experiment` budget per seed (about 30 minutes on 2 cores): the demo's model trained on
+    /// more data for longer, 8× the per-method budget, and larger test splits.
+    /// </summary>
     public static ExperimentConfig Full => new()
     {
-        Hidden = 192, Layers = 6, Heads = 6, KvHeads = 2, Ffn = 512,
         GeneralProblems = 20000, TrainProblems = 6000, TestProblems = 400,
-        PretrainSteps = 2000, SftSteps = 1000, MethodSequences = 8192, PassK = 4, Ablations = true,
+        PretrainSteps = 3000, SftSteps = 2000, MethodSequences = 32768, Ablations = true,
     };
 }

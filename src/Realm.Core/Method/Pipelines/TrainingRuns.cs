@@ -7,11 +7,11 @@ namespace Realm.Method.Pipelines;
 internal static class TrainingRuns
 {
     public static void Sft(ExperimentContext ctx, string method, LlamaModel model, IReadOnlyList<PromptCompletion> examples,
-        int steps, string checkpointDir, ulong seed)
+        int steps, string checkpointDir, ulong seed, bool fromScratch = false)
     {
         ctx.Observer.StageStarted($"{method}: SFT on {examples.Count:N0} examples", steps);
         ctx.RewindMetrics(method, TrainingCheckpoint.StepOf(checkpointDir));
-        var summary = new SftTrainer(model, ctx.Tokenizer, examples, ctx.Config.Sft(steps, seed), checkpointDir).Run(p =>
+        var summary = new SftTrainer(model, ctx.Tokenizer, examples, ctx.Config.Sft(steps, seed, fromScratch), checkpointDir).Run(p =>
         {
             ctx.Observer.StageProgress((int)p.Step, $"loss {p.Loss:F3}, {p.TokensPerSecond:N0} tok/s");
             ctx.Record(method, p.Step, new Dictionary<string, double>
