@@ -93,11 +93,11 @@ public sealed record ExperimentConfig
 
     /// <summary>
     /// The `realm experiment` budget per seed (about 30 minutes on 2 cores): the demo's model trained on
-    /// more data for longer, 8× the per-method budget, and larger test splits.
+    /// more data for longer, 6× the per-method budget, and larger test splits.
     /// </summary>
     public static ExperimentConfig Full => new()
     {
-        GeneralProblems = 20000, TrainProblems = 6000, TestProblems = 400,
-        PretrainSteps = 3000, SftSteps = 2000, MethodSequences = 32768, Ablations = true,
+        GeneralProblems = 20000, TrainProblems = 6000, TestProblems = 300,
+        PretrainSteps = 3000, SftSteps = 2000, MethodSequences = 24576, Ablations = true,
     };
 }
