@@ -86,6 +86,19 @@ public static class ModelEvaluator
         return new SplitScore(split, problems.Count, correctRoutes, correctPlain, shown, judgedRight, everVerified, passAtK, majAtK, options.SampleK);
     }
 
+    /// <summary>Greedy accuracy without routes: the quick held-out check logged during training.</summary>
+    public static double AccuracyWithoutRoutes(LlamaModel model, ITokenizer tokenizer, IDomain domain, IReadOnlyList<Problem> problems,
+        int maxNewTokens)
+    {
+        if (problems.Count == 0) return 0;
+        var greedy = new SamplingOptions { Greedy = true, MaxNewTokens = maxNewTokens, StopTokens = tokenizer.StopIds() };
+        var outputs = Generate(model, tokenizer, problems.Select(MrpvPrompts.Plain).ToList(), greedy, 64, 1, _ => { });
+        int correct = 0;
+        for (int i = 0; i < problems.Count; i++)
+            if (MrpvOutput.Parse(outputs[i][0]).Answer is { } answer && domain.Verify(problems[i], answer)) correct++;
+        return (double)correct / problems.Count;
+    }
+
     /// <summary>Completions (text, EOS removed) for each prompt, <paramref name="perPrompt"/> each, in batches.</summary>
     private static List<string>[] Generate(LlamaModel model, ITokenizer tokenizer, IReadOnlyList<MrpvPrompt> prompts,
         SamplingOptions sampling, int batchSize, int perPrompt, Action<int> tick)

@@ -30,6 +30,8 @@ public sealed record GrpoConfig
     public int MaxTokensPerPass { get; init; } = 16384;
     public OptimizerConfig Optimizer { get; init; } = new() { LearningRate = 2e-4f, WarmupSteps = 5, Decay = DecayShape.Constant, AdamW = new AdamWOptions { WeightDecay = 0f } };
     public int CheckpointEvery { get; init; } = 10;
+    /// <summary>Steps between held-out evaluations (when the caller supplies an evaluator); 0 never.</summary>
+    public int EvalEvery { get; init; }
     public ulong Seed { get; init; } = 1;
 
     public double UpperEpsilon => EpsilonHigh ?? Epsilon;

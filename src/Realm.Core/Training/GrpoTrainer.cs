@@ -13,7 +13,7 @@ namespace Realm.Training;
 /// <summary>Per-step statistics of a GRPO run (what the metrics log and plots show).</summary>
 public sealed record GrpoProgress(long Step, int TotalSteps, double RewardMean, double RewardStd, double AnswerAccuracy,
     double VerificationMean, double FormatRate, double FracZeroStd, double? Kl, double ClipFraction, double Entropy,
-    double Strength, double MeanCompletionTokens, double TokensPerSecond, float LearningRate, double GradNorm);
+    double Strength, double MeanCompletionTokens, double TokensPerSecond, float LearningRate, double GradNorm, double? EvalAccuracy);
 
 /// <summary>
 /// GRPO (spec §1.2): each step samples prompts from the problems through a prompt policy (plain, or MRPV
@@ -52,7 +52,11 @@ public sealed class GrpoTrainer
 
     private sealed record Rollout(Problem Problem, MrpvPrompt Prompt, int[] PromptIds, int[] Completion, RewardBreakdown Reward);
 
-    public TrainingSummary Run(Action<GrpoProgress>? report = null, CancellationToken cancel = default)
+    /// <summary>
+    /// Trains to the configured step count. <paramref name="evaluate"/>, if given, measures held-out
+    /// accuracy every <see cref="GrpoConfig.EvalEvery"/> steps (and at the end) for the metrics.
+    /// </summary>
+    public TrainingSummary Run(Action<GrpoProgress>? report = null, CancellationToken cancel = default, Func<double>? evaluate = null)
     {
         var c = _config;
         using var updater = new ModelUpdater(_model, c.Optimizer, c.Steps * c.Iterations);
@@ -143,6 +147,7 @@ public sealed class GrpoTrainer
                 if ((step + 1) % c.CheckpointEvery == 0 || step + 1 == c.Steps) Save(step + 1);
 
                 double mean = rewards.Average();
+                double? eval = evaluate != null && c.EvalEvery > 0 && ((step + 1) % c.EvalEvery == 0 || step + 1 == c.Steps) ? evaluate() : null;
                 report?.Invoke(new GrpoProgress(step + 1, c.Steps, mean,
                     Math.Sqrt(rewards.Sum(r => (r - mean) * (r - mean)) / rewards.Length),
                     rollouts.Average(r => r.Reward.Answer), rollouts.Average(r => r.Reward.Verification),
@@ -150,7 +155,7 @@ public sealed class GrpoTrainer
                     reference == null ? null : klSum / Math.Max(1, counted), clipped / Math.Max(1, counted),
                     entropySum / Math.Max(1, counted), _policy.Strength(progress),
                     samples.Average(s => (double)s.Completion.Length),
-                    (generated + c.Iterations * samples.Sum(s => (long)s.Length)) / Math.Max(1e-9, clock.Elapsed.TotalSeconds), lr, norm));
+                    (generated + c.Iterations * samples.Sum(s => (long)s.Length)) / Math.Max(1e-9, clock.Elapsed.TotalSeconds), lr, norm, eval));
             }
         }
         finally

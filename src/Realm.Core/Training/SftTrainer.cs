@@ -15,12 +15,15 @@ public sealed record SftConfig
     public int MaxTokensPerPass { get; init; } = 16384;
     public OptimizerConfig Optimizer { get; init; } = new();
     public int CheckpointEvery { get; init; } = 50;
+    /// <summary>Steps between held-out evaluations (when the caller supplies an evaluator); 0 never.</summary>
+    public int EvalEvery { get; init; }
     public ulong Seed { get; init; } = 1;
 
     public string Fingerprint => $"sft;batch={BatchSize};seed={Seed}";
 }
 
-public sealed record SftProgress(long Step, int TotalSteps, double Loss, float LearningRate, double GradNorm, double TokensPerSecond);
+public sealed record SftProgress(long Step, int TotalSteps, double Loss, float LearningRate, double GradNorm, double TokensPerSecond,
+    double? EvalAccuracy);
 
 /// <summary>
 /// Supervised fine-tuning with the loss on completion tokens only (the prompt is context): the mean
@@ -49,7 +52,11 @@ public sealed class SftTrainer
         _checkpointDir = checkpointDir;
     }
 
-    public TrainingSummary Run(Action<SftProgress>? report = null, CancellationToken cancel = default)
+    /// <summary>
+    /// Trains to the configured step count. <paramref name="evaluate"/>, if given, measures held-out
+    /// accuracy every <see cref="SftConfig.EvalEvery"/> steps (and at the end) for the metrics.
+    /// </summary>
+    public TrainingSummary Run(Action<SftProgress>? report = null, CancellationToken cancel = default, Func<double>? evaluate = null)
     {
         var c = _config;
         using var updater = new ModelUpdater(_model, c.Optimizer, c.Steps);
@@ -104,8 +111,9 @@ public sealed class SftTrainer
             }
             var (lr, norm) = updater.Apply(step);
             if ((step + 1) % c.CheckpointEvery == 0 || step + 1 == c.Steps) Save(step + 1);
+            double? eval = evaluate != null && c.EvalEvery > 0 && ((step + 1) % c.EvalEvery == 0 || step + 1 == c.Steps) ? evaluate() : null;
             report?.Invoke(new SftProgress(step + 1, c.Steps, lossSum / Math.Max(1, completionTokens), lr, norm,
-                clockTokens / Math.Max(1e-9, clock.Elapsed.TotalSeconds)));
+                clockTokens / Math.Max(1e-9, clock.Elapsed.TotalSeconds), eval));
         }
         return new TrainingSummary(state.Step, c.Steps, null);
     }

@@ -60,6 +60,8 @@ public sealed record ExperimentConfig
     public IReadOnlyList<string> OnlyMethods { get; init; } = [];
 
     // Evaluation.
+    /// <summary>ID test problems checked (greedy, no routes) about eight times per training stage for the eval_acc curve; 0 disables.</summary>
+    public int QuickEvalProblems { get; init; } = 32;
     public int PassK { get; init; }
     public bool Ablations { get; init; }
 

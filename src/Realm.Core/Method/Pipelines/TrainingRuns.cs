@@ -1,3 +1,4 @@
+using Realm.Evaluation;
 using Realm.Engine.Model;
 using Realm.Training;
 
@@ -6,19 +7,29 @@ namespace Realm.Method.Pipelines;
 /// <summary>Runs the trainers for a method, reporting each step to the observer and the metrics log.</summary>
 internal static class TrainingRuns
 {
+    /// <summary>Held-out accuracy (greedy, no routes) on a fixed slice of the ID test, logged as eval_acc about eight times a stage.</summary>
+    private static double QuickEval(ExperimentContext ctx, LlamaModel model) =>
+        ModelEvaluator.AccuracyWithoutRoutes(model, ctx.Tokenizer, ctx.Domain, ctx.TestId.Take(ctx.Config.QuickEvalProblems).ToList(),
+            ctx.Config.MaxNewTokens);
+
+    private static int EvalEvery(ExperimentContext ctx, int steps) => ctx.Config.QuickEvalProblems > 0 ? Math.Max(1, steps / 8) : 0;
+
     public static void Sft(ExperimentContext ctx, string method, LlamaModel model, IReadOnlyList<PromptCompletion> examples,
         int steps, string checkpointDir, ulong seed, bool fromScratch = false)
     {
         ctx.Observer.StageStarted($"{method}: SFT on {examples.Count:N0} examples", steps);
         ctx.RewindMetrics(method, TrainingCheckpoint.StepOf(checkpointDir));
-        var summary = new SftTrainer(model, ctx.Tokenizer, examples, ctx.Config.Sft(steps, seed, fromScratch), checkpointDir).Run(p =>
+        var config = ctx.Config.Sft(steps, seed, fromScratch) with { EvalEvery = EvalEvery(ctx, steps) };
+        var summary = new SftTrainer(model, ctx.Tokenizer, examples, config, checkpointDir).Run(p =>
         {
             ctx.Observer.StageProgress((int)p.Step, $"loss {p.Loss:F3}, {p.TokensPerSecond:N0} tok/s");
-            ctx.Record(method, p.Step, new Dictionary<string, double>
+            var values = new Dictionary<string, double>
             {
                 ["loss"] = p.Loss, ["lr"] = p.LearningRate, ["grad_norm"] = p.GradNorm, ["tokens_per_s"] = p.TokensPerSecond,
-            });
-        }, ctx.Cancel);
+            };
+            if (p.EvalAccuracy is double e) values["eval_acc"] = e;
+            ctx.Record(method, p.Step, values);
+        }, ctx.Cancel, () => QuickEval(ctx, model));
         ctx.Observer.StageFinished(summary.Resumed ? $"resumed at step {summary.StartStep}" : "done");
     }
 
@@ -27,6 +38,7 @@ internal static class TrainingRuns
     {
         ctx.Observer.StageStarted($"{method}: RL", config.Steps);
         ctx.RewindMetrics(method, TrainingCheckpoint.StepOf(checkpointDir));
+        config = config with { EvalEvery = EvalEvery(ctx, config.Steps) };
         var summary = new GrpoTrainer(model, ctx.Tokenizer, ctx.Domain, ctx.Train, policy, reward, config, checkpointDir).Run(p =>
         {
             ctx.Observer.StageProgress((int)p.Step, $"reward {p.RewardMean:F2}, acc {p.AnswerAccuracy:P0}, α {p.Strength:F2}, {p.TokensPerSecond:N0} tok/s");
@@ -39,8 +51,9 @@ internal static class TrainingRuns
                 ["grad_norm"] = p.GradNorm,
             };
             if (p.Kl is double kl) values["kl"] = kl;
+            if (p.EvalAccuracy is double e) values["eval_acc"] = e;
             ctx.Record(method, p.Step, values);
-        }, ctx.Cancel);
+        }, ctx.Cancel, () => QuickEval(ctx, model));
         ctx.Observer.StageFinished(summary.Resumed ? $"resumed at step {summary.StartStep}" : "done");
     }
 }
