@@ -33,11 +33,13 @@ public static class RunReport
             Title = $"ReaLM comparison on the {c.Domain} domain",
             RunSummary =
             [
-                $"model: {c.Layers} layers, hidden {c.Hidden}, {c.Heads} heads ({c.KvHeads} KV), byte tokenizer with MRPV markers",
+                $"model: {c.Layers} layers, hidden {c.Hidden}, {c.Heads} heads ({c.KvHeads} KV); tokenizer: " +
+                (c.TokenizerVocab > 0 ? $"byte-level BPE with {ctx.Tokenizer.VocabSize} ids learned from the training text (digits unmerged)" : "bytes") +
+                ", MRPV markers as special tokens",
                 $"data: {ctx.General.Count:N0} general problems for the base model; {ctx.Train.Count:N0} {c.Domain} training problems with {c.PositivesPerProblem} positive and {c.NegativesPerProblem} negative expert routes each; {ctx.TestId.Count} ID and {ctx.TestOod.Count} OOD test problems",
                 $"budget: base {c.PretrainSteps} SFT steps; shared distillation {c.SftSteps} steps of {c.BatchSize}; then {c.MethodSequences:N0} training sequences per method (RL: {c.RlSteps} steps × {c.RlPromptsPerStep} prompts × G = {c.RlGenerations}; SFT-style: {c.MethodSftSteps} steps × {c.BatchSize})",
                 $"ReaLM: Kmax = {c.MaxRoutes}, EAAI {c.Eaai.Shape.ToString().ToLowerInvariant()} to 0 at s = {c.Eaai.End}, reward 1.0·answer + 0.5·verification + 0.1·format",
-                $"evaluation: greedy; with routes = {c.MaxRoutes} fixed, seeded mixed routes per problem; 95% Wilson intervals; seed {c.Seed}; wall time {results.WallSeconds:F0} s",
+                $"evaluation: greedy; with routes = {c.MaxRoutes} fixed, seeded mixed routes per problem (one correct, the rest wrong, so calling every route wrong scores {(c.MaxRoutes - 1) * 100.0 / c.MaxRoutes:F0}% verification accuracy and copying a random route answers {100.0 / c.MaxRoutes:F0}% right); 95% Wilson intervals; seed {c.Seed}; wall time {results.WallSeconds:F0} s",
                 $"methods: {string.Join(", ", methods.Select(m => $"{m.Name} (from {m.StartsFrom})"))}",
             ],
             Rows = results.Rows,
