@@ -18,6 +18,7 @@ var root = new RootCommand("ReaLM for .NET: train small language models to reaso
     EvalCommand.Create(),
     TrainLmCommand.Create(),
     GenerateCommand.Create(),
+    ChatCommand.Create(),
     BenchCommand.Create(),
     DataCommand.Create(),
     TokenizeCommand.Create(),

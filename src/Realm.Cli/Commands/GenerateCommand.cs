@@ -16,19 +16,15 @@ internal static class GenerateCommand
         var model = new Option<string>("--model") { Description = "Model directory (config.json + model.safetensors).", Required = true };
         var prompt = new Option<string?>("--prompt") { Description = "Prompt text, encoded with the model's tokenizer.json after its BOS token, if it has one (as training documents start)." };
         var promptIds = new Option<string?>("--prompt-ids") { Description = "Prompt as comma-separated token ids, e.g. 1,2,3." };
-        var maxNew = new Option<int>("--max-new-tokens") { Description = "Tokens to generate at most.", DefaultValueFactory = _ => 128 };
-        var greedy = new Option<bool>("--greedy") { Description = "Always take the most likely token." };
-        var temperature = new Option<float>("--temperature") { Description = "Sampling temperature.", DefaultValueFactory = _ => 1f };
-        var topK = new Option<int>("--top-k") { Description = "Sample among the k most likely tokens (0: all).", DefaultValueFactory = _ => 0 };
-        var topP = new Option<float>("--top-p") { Description = "Nucleus sampling threshold (1: off).", DefaultValueFactory = _ => 1f };
-        var seed = new Option<ulong>("--seed") { Description = "Sampling seed.", DefaultValueFactory = _ => 0UL };
-        var stopIds = new Option<string?>("--stop-ids") { Description = "Comma-separated ids that end generation (default: the tokenizer's EOS, if any)." };
+        var sampling = new SamplingFlags(defaultMaxNewTokens: 128);
+        var stopIds = new Option<string?>("--stop-ids")
+        {
+            Description = "Comma-separated ids that end generation (default: generation_config.json's eos_token_id and the tokenizer's EOS, or config.json's eos_token_id).",
+        };
         var json = new Option<bool>("--json") { Description = "Print {\"ids\": [...], \"logprobs\": [...]}: generated ids and each one's log-probability." };
 
-        var command = new Command("generate", "Generate a continuation of a prompt with a KV cache.")
-        {
-            model, prompt, promptIds, maxNew, greedy, temperature, topK, topP, seed, stopIds, json,
-        };
+        var command = new Command("generate", "Generate a continuation of a prompt with a KV cache.") { model, prompt, promptIds, stopIds, json };
+        sampling.AddTo(command);
         common.AddTo(command);
         command.SetAction(result =>
         {
@@ -48,13 +44,9 @@ internal static class GenerateCommand
                     throw new RealmException($"--prompt-ids: token id {id} is outside the vocabulary of {dir} (vocab_size {llm.Config.VocabSize})");
             if (input.Length == 0) throw new RealmException("the prompt is empty");
 
-            var stops = result.GetValue(stopIds) is { } s ? ParseIds(s, "--stop-ids")
-                : tokenizer?.EosId is int eos ? [eos] : llm.Config.EosTokenIds;
-            var options = new SamplingOptions
-            {
-                MaxNewTokens = result.GetValue(maxNew), Greedy = result.GetValue(greedy), Temperature = result.GetValue(temperature),
-                TopK = result.GetValue(topK), TopP = result.GetValue(topP), Seed = result.GetValue(seed), StopTokens = stops,
-            };
+            var generation = GenerationConfig.LoadIfPresent(dir);
+            var stops = result.GetValue(stopIds) is { } s ? ParseIds(s, "--stop-ids") : SamplingDefaults.StopTokens(generation, tokenizer, llm.Config);
+            var options = SamplingDefaults.Resolve(sampling.Read(result), generation, input.Length, sampling.DefaultMaxNewTokens) with { StopTokens = stops };
             options.Validate();
             using var generator = new Generator(llm, maxBatch: 1, maxLength: input.Length + options.MaxNewTokens);
             var completion = generator.Generate([input], options)[0];
@@ -66,8 +58,8 @@ internal static class GenerateCommand
             }
             if (tokenizer != null)
             {
-                AnsiConsole.Markup("[grey]" + Markup.Escape(Decode(tokenizer, input)) + "[/]");
-                Console.WriteLine(Decode(tokenizer, completion.Tokens));
+                AnsiConsole.Markup("[grey]" + Markup.Escape(tokenizer.DecodeForDisplay(input)) + "[/]");
+                Console.WriteLine(tokenizer.DecodeForDisplay(completion.Tokens));
             }
             else Console.WriteLine(string.Join(",", completion.Tokens));
             double meanLp = completion.Logprobs.Length == 0 ? 0 : completion.Logprobs.Average();
@@ -76,11 +68,6 @@ internal static class GenerateCommand
         });
         return command;
     }
-
-    // A model's vocab_size may exceed the tokenizer's (padding rows); show such ids instead of failing.
-    private static string Decode(ITokenizer tokenizer, int[] ids) =>
-        ids.All(id => id < tokenizer.VocabSize) ? tokenizer.Decode(ids)
-            : string.Concat(ids.Select(id => id < tokenizer.VocabSize ? tokenizer.Decode([id]) : $"<|id:{id}|>"));
 
     internal static int[] ParseIds(string text, string option)
     {

@@ -126,6 +126,7 @@ public class CliTests
 
     [Theory]
     [InlineData("generate", "--prompt-ids")]
+    [InlineData("chat", "--no-thinking")]
     [InlineData("train-lm", "--checkpoint-every")]
     [InlineData("bench", "--decode-batch")]
     [InlineData("demo", "--help")]

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text;
 
 namespace Realm.Tests.Cli;
 
@@ -7,17 +8,37 @@ public static class RealmProcess
 {
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
-    public static Result Run(params string[] args)
+    public static Result Run(params string[] args) => RunWithInput(null, args);
+
+    /// <summary>Runs realm with <paramref name="stdin"/> piped to its standard input (closed at the end), or none.</summary>
+    public static Result RunWithInput(string? stdin, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        if (stdin != null)
+        {
+            psi.RedirectStandardInput = true;
+            psi.StandardInputEncoding = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
+        }
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "realm.dll"));
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment["REALM_THREADS"] = "2";
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
+        if (stdin != null) WriteAndClose(p.StandardInput, stdin);
         if (!p.WaitForExit(TimeSpan.FromMinutes(5))) { p.Kill(true); throw new TimeoutException("realm " + string.Join(' ', args)); }
         return new Result(p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    // A process that stops before reading its input (e.g. on a user error) closes the pipe: not a failure here.
+    private static void WriteAndClose(StreamWriter input, string text)
+    {
+        try
+        {
+            input.Write(text);
+            input.Close();
+        }
+        catch (IOException) { }
     }
 
     /// <summary>Asserts a clean user error: exit code 1, one line on stderr containing every fragment, no stack trace.</summary>

@@ -68,12 +68,14 @@ public sealed class Generator : IDisposable
         var tokens = new List<int>[count];
         var logprobs = new List<float>[count];
         var rngs = new SplitMix64[count];
+        var contexts = new HashSet<int>?[count];
         var sampler = new Sampler();
         for (int i = 0; i < count; i++)
         {
             tokens[i] = new List<int>(options.MaxNewTokens);
             logprobs[i] = new List<float>(options.MaxNewTokens);
-            rngs[i] = new SplitMix64(options.Seed ^ (0x9E3779B97F4A7C15UL * (ulong)(first + i + 1)));
+            rngs[i] = SequenceRandom(options.Seed, first + i);
+            if (options.RepetitionPenalty != 1f) contexts[i] = [.. prompts[first + i]];
         }
 
         var active = Enumerable.Range(0, count).ToList();
@@ -101,7 +103,8 @@ public sealed class Generator : IDisposable
                 int i = active[a];
                 int t;
                 float lp;
-                using (Profiler.Measure("sampling")) t = sampler.Sample(logits.AsSpan(a * vocab, vocab), options, ref rngs[i], out lp);
+                using (Profiler.Measure("sampling")) t = sampler.Sample(logits.AsSpan(a * vocab, vocab), options, ref rngs[i], out lp, contexts[i]);
+                contexts[i]?.Add(t);
                 tokens[i].Add(t);
                 logprobs[i].Add(lp);
                 if (stops.Contains(t)) finish[i] = FinishReason.Stop;
@@ -120,6 +123,9 @@ public sealed class Generator : IDisposable
         for (int i = 0; i < count; i++)
             results[first + i] = new Completion(tokens[i].ToArray(), logprobs[i].ToArray(), finish[i]);
     }
+
+    /// <summary>The random stream of prompt <paramref name="index"/>: its own, so results do not depend on batching.</summary>
+    internal static SplitMix64 SequenceRandom(ulong seed, int index) => new(seed ^ (0x9E3779B97F4A7C15UL * (ulong)(index + 1)));
 
     public void Dispose()
     {

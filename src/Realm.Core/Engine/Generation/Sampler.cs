@@ -2,27 +2,63 @@ using Realm.Engine.Compute;
 
 namespace Realm.Engine.Generation;
 
-/// <summary>Picks one token from a row of logits: greedy, or temperature / top-k / top-p sampling.</summary>
+/// <summary>
+/// Picks one token from a row of logits: greedy, or temperature / top-k / top-p sampling, after the
+/// repetition penalty if one is set.
+/// </summary>
 internal sealed class Sampler
 {
     private float[] _probs = [];
     private int[] _order = [];
+    private float[] _penalized = [];
 
-    /// <summary>Returns the chosen token and its log-probability under softmax(logits) at temperature 1.</summary>
-    public int Sample(ReadOnlySpan<float> logits, SamplingOptions options, ref SplitMix64 rng, out float logprob)
+    /// <summary>
+    /// Returns the chosen token and its log-probability under softmax(logits) at temperature 1.
+    /// <paramref name="context"/> holds the tokens of the sequence so far, which the repetition penalty
+    /// discourages; it may be null when the penalty is off.
+    /// </summary>
+    public int Sample(ReadOnlySpan<float> logits, SamplingOptions options, ref SplitMix64 rng, out float logprob,
+        IReadOnlySet<int>? context = null)
     {
-        int v = logits.Length;
-        float max = float.NegativeInfinity;
-        int argmax = 0;
-        for (int i = 0; i < v; i++)
-            if (logits[i] > max) { max = logits[i]; argmax = i; }
-        double sum = 0;
-        for (int i = 0; i < v; i++) sum += Math.Exp(logits[i] - max);
-        float lse = max + (float)Math.Log(sum);
-
-        int token = options.Greedy ? argmax : Draw(logits, max, options, ref rng);
+        int argmax = ArgMax(logits, out float max);
+        float lse = LogSumExp(logits, max);
+        ReadOnlySpan<float> scores = logits;
+        if (options.RepetitionPenalty != 1f && context != null)
+        {
+            scores = Penalize(logits, context, options.RepetitionPenalty);
+            argmax = ArgMax(scores, out max);
+        }
+        int token = options.Greedy ? argmax : Draw(scores, max, options, ref rng);
         logprob = logits[token] - lse;
         return token;
+    }
+
+    private static float LogSumExp(ReadOnlySpan<float> logits, float max)
+    {
+        double sum = 0;
+        for (int i = 0; i < logits.Length; i++) sum += Math.Exp(logits[i] - max);
+        return max + (float)Math.Log(sum);
+    }
+
+    // The lowest id among equal maxima, so greedy decoding is deterministic.
+    private static int ArgMax(ReadOnlySpan<float> scores, out float max)
+    {
+        max = float.NegativeInfinity;
+        int argmax = 0;
+        for (int i = 0; i < scores.Length; i++)
+            if (scores[i] > max) { max = scores[i]; argmax = i; }
+        return argmax;
+    }
+
+    // As transformers' RepetitionPenaltyLogitsProcessor: a seen token's score shrinks towards (or below) zero.
+    private ReadOnlySpan<float> Penalize(ReadOnlySpan<float> logits, IReadOnlySet<int> context, float penalty)
+    {
+        if (_penalized.Length < logits.Length) _penalized = new float[logits.Length];
+        var scores = _penalized.AsSpan(0, logits.Length);
+        logits.CopyTo(scores);
+        foreach (int id in context)
+            if ((uint)id < (uint)scores.Length) scores[id] = scores[id] < 0 ? scores[id] * penalty : scores[id] / penalty;
+        return scores;
     }
 
     private int Draw(ReadOnlySpan<float> logits, float max, SamplingOptions o, ref SplitMix64 rng)

@@ -12,6 +12,12 @@ public sealed record SamplingOptions
     public int TopK { get; init; }
     /// <summary>Keep the smallest set of most likely tokens whose probability reaches p; 1 keeps all.</summary>
     public float TopP { get; init; } = 1f;
+    /// <summary>
+    /// Hugging Face's repetition penalty: before choosing, the logit of every token already in the sequence
+    /// (prompt included) is divided by it when positive and multiplied by it when negative; 1 is off.
+    /// Log-probabilities are still reported under the model's own distribution.
+    /// </summary>
+    public float RepetitionPenalty { get; init; } = 1f;
     /// <summary>Generation of a sequence ends after it emits one of these (the stop token is included in the output).</summary>
     public IReadOnlyList<int> StopTokens { get; init; } = [];
     /// <summary>Sequence i samples from its own generator seeded by (Seed, i), so results do not depend on batching.</summary>
@@ -23,6 +29,7 @@ public sealed record SamplingOptions
         if (!Greedy && !(Temperature > 0)) throw new RealmException($"temperature must be > 0 (or use greedy), got {Temperature}");
         if (TopK < 0) throw new RealmException($"top-k must be ≥ 0, got {TopK}");
         if (!(TopP > 0 && TopP <= 1)) throw new RealmException($"top-p must be in (0, 1], got {TopP}");
+        if (!(RepetitionPenalty > 0)) throw new RealmException($"repetition penalty must be > 0, got {RepetitionPenalty}");
     }
 }
 

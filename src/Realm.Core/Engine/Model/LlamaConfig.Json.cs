@@ -19,7 +19,7 @@ public sealed partial record LlamaConfig
         string file = Directory.Exists(path) ? Path.Combine(path, FileName) : path;
         using JsonDocument document = JsonFile.ParseObject(file);
         JsonElement root = document.RootElement;
-        var json = new Reader(file, root);
+        var json = new JsonKeyReader(file, root);
 
         string modelType = ResolveModelType(json);
         RejectUnsupportedFeatures(json, modelType);
@@ -43,7 +43,7 @@ public sealed partial record LlamaConfig
         }.Validate(file);
     }
 
-    private static string ResolveModelType(Reader json)
+    private static string ResolveModelType(JsonKeyReader json)
     {
         string? modelType = json.OptionalString("model_type");
         if (modelType != null && Array.IndexOf(SupportedModelTypes, modelType) < 0)
@@ -62,7 +62,7 @@ public sealed partial record LlamaConfig
     }
 
     // Features that change the computation: loading such a model as plain Llama would be silently wrong.
-    private static void RejectUnsupportedFeatures(Reader json, string modelType)
+    private static void RejectUnsupportedFeatures(JsonKeyReader json, string modelType)
     {
         string hiddenAct = json.OptionalString("hidden_act") ?? "silu";
         if (hiddenAct != "silu")
@@ -133,80 +133,5 @@ public sealed partial record LlamaConfig
             foreach (int eos in EosTokenIds) json.WriteNumberValue(eos);
             json.WriteEndArray();
         }
-    }
-
-    /// <summary>Typed access to config.json keys; a wrong type is an error naming the key, never a fallback.</summary>
-    private readonly record struct Reader(string File, JsonElement Root)
-    {
-        /// <summary>Present and not null.</summary>
-        public bool IsPresent(string key) =>
-            Root.TryGetProperty(key, out JsonElement value) && value.ValueKind != JsonValueKind.Null;
-
-        public string Describe(string key) => JsonFile.Describe(Root.GetProperty(key));
-
-        public int RequiredInt(string key) =>
-            OptionalInt(key) ?? throw new RealmException($"{File}: missing required key '{key}'");
-
-        public int? OptionalInt(string key)
-        {
-            if (!TryGet(key, out JsonElement value)) return null;
-            return value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out int result)
-                ? result
-                : throw WrongType(key, "an integer", value);
-        }
-
-        public double? OptionalDouble(string key)
-        {
-            if (!TryGet(key, out JsonElement value)) return null;
-            return value.ValueKind == JsonValueKind.Number ? value.GetDouble() : throw WrongType(key, "a number", value);
-        }
-
-        public bool? OptionalBool(string key)
-        {
-            if (!TryGet(key, out JsonElement value)) return null;
-            return value.ValueKind is JsonValueKind.True or JsonValueKind.False
-                ? value.GetBoolean()
-                : throw WrongType(key, "true or false", value);
-        }
-
-        public string? OptionalString(string key)
-        {
-            if (!TryGet(key, out JsonElement value)) return null;
-            return value.ValueKind == JsonValueKind.String ? value.GetString() : throw WrongType(key, "a string", value);
-        }
-
-        public string[] OptionalStringList(string key)
-        {
-            if (!TryGet(key, out JsonElement value)) return [];
-            if (value.ValueKind != JsonValueKind.Array || value.EnumerateArray().Any(item => item.ValueKind != JsonValueKind.String))
-                throw WrongType(key, "a list of strings", value);
-            return value.EnumerateArray().Select(item => item.GetString()!).ToArray();
-        }
-
-        /// <summary>transformers writes eos_token_id as one id or as a list of ids.</summary>
-        public int[] IntOrIntList(string key)
-        {
-            if (!TryGet(key, out JsonElement value)) return [];
-            if (value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out int single)) return [single];
-            if (value.ValueKind == JsonValueKind.Array)
-            {
-                var ids = new List<int>();
-                foreach (JsonElement item in value.EnumerateArray())
-                {
-                    if (item.ValueKind != JsonValueKind.Number || !item.TryGetInt32(out int id))
-                        throw WrongType(key, "an integer or a list of integers", value);
-                    ids.Add(id);
-                }
-                return ids.ToArray();
-            }
-            throw WrongType(key, "an integer or a list of integers", value);
-        }
-
-        // JSON null means "not set", as transformers treats it.
-        private bool TryGet(string key, out JsonElement value) =>
-            Root.TryGetProperty(key, out value) && value.ValueKind != JsonValueKind.Null;
-
-        private RealmException WrongType(string key, string expected, JsonElement value) =>
-            new($"{File}: key '{key}' must be {expected}, got {JsonFile.Describe(value)}");
     }
 }

@@ -17,4 +17,15 @@ public static class TokenizerExtensions
     /// <summary>Decodes generated ids without the trailing stop token.</summary>
     public static string DecodeCompletion(this ITokenizer tokenizer, int[] ids) =>
         tokenizer.Decode(tokenizer.EosId is int eos ? ids.Where(t => t != eos).ToArray() : ids);
+
+    /// <summary>
+    /// Decodes ids a model generated, showing ids beyond the tokenizer's vocabulary (a model's vocab_size
+    /// may include padding rows) as &lt;|id:N|&gt; instead of failing.
+    /// </summary>
+    public static string DecodeForDisplay(this ITokenizer tokenizer, ReadOnlySpan<int> ids)
+    {
+        foreach (int id in ids)
+            if ((uint)id >= (uint)tokenizer.VocabSize) return string.Concat(ids.ToArray().Select(t => t < tokenizer.VocabSize ? tokenizer.Decode([t]) : $"<|id:{t}|>"));
+        return tokenizer.Decode(ids);
+    }
 }
