@@ -24,8 +24,8 @@ public class ChatCliTests
         Assert.Contains("(new conversation)", r.Stderr);
         Assert.DoesNotContain("error", r.Stderr);
 
-        // The same conversation in-process: the CLI must print exactly these replies, one per line.
-        using var cpu = new Cpu(2, SimdSupport.Best);
+        // The same conversation in-process, on the CPU realm gets (2 threads): the CLI must print exactly these replies, one per line.
+        using var cpu = new Cpu(2, SimdSupport.FromEnvironment());
         using var llm = LlamaModel.Load(model, cpu);
         var tokenizer = TokenizerLoader.Load(model);
         var template = ChatTemplate.For(tokenizer, "tokenizer_config.json");
