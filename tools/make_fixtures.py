@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the deterministic PyTorch reference fixtures used by the C# tests.
 
-    /usr/bin/python3 tools/make_fixtures.py            # writes tests/fixtures/{models,kernels}
+    /usr/bin/python3 tools/make_fixtures.py            # writes tests/fixtures/{models,kernels,lora}
     /usr/bin/python3 tools/make_fixtures.py --out DIR  # somewhere else
 
 Every random input/weight is drawn in float32 from a fixed-seed torch.Generator (one
@@ -13,10 +13,12 @@ See tools/README.md for the exact contents.
 """
 
 import argparse
+import contextlib
 import json
 import math
 import os
 import sys
+from collections import OrderedDict
 
 import numpy as np
 import torch
@@ -206,6 +208,116 @@ def write_model(root, name, spec, seed, weight_dtype="F32", torch_dtype="float32
     save_file(exp, os.path.join(d, "expected.safetensors"), metadata=meta)
 
 
+# --------------------------------------------------------------------------- LoRA
+
+# A PEFT-style adapter on the qwen_bias_untied base. k_proj and gate_proj are left out on purpose:
+# the engine fuses q/k/v and gate/up into one GEMM each, so partial targeting must be covered.
+LORA = dict(base="qwen_bias_untied", r=4, alpha=8, seed=3001,
+            targets=["q_proj", "v_proj", "o_proj", "up_proj", "down_proj"])
+LORA_B_STD = 0.3  # PEFT starts B at zero; a random B makes the adapter change the logits
+
+
+def lora_module(target):
+    return ("self_attn." if target in ("q_proj", "k_proj", "v_proj", "o_proj") else "mlp.") + target
+
+
+def lora_name(layer, target, matrix):
+    return f"base_model.model.model.layers.{layer}.{lora_module(target)}.lora_{matrix}.weight"
+
+
+@contextlib.contextmanager
+def lora_linear(lora, scale):
+    """Patches the reference's linear() with PEFT's LoRA forward (dropout off, as in eval mode):
+    y = x·Wᵀ + b + scale·(x·Aᵀ)·Bᵀ for every module that has lora_A/lora_B tensors."""
+    plain = R.linear
+
+    def adapted(x, params, name):
+        y = plain(x, params, name)
+        a = lora.get("base_model.model." + name + ".lora_A.weight")
+        if a is None:
+            return y
+        b = lora["base_model.model." + name + ".lora_B.weight"]
+        return y + scale * torch.matmul(torch.matmul(x, a.t()), b.t())
+
+    R.linear = adapted
+    try:
+        yield
+    finally:
+        R.linear = plain
+
+
+def peft_adapter_config(base, spec):
+    return {
+        "alpha_pattern": {}, "auto_mapping": None, "base_model_name_or_path": base, "bias": "none",
+        "fan_in_fan_out": False, "inference_mode": True, "init_lora_weights": True,
+        "layer_replication": None, "layers_pattern": None, "layers_to_transform": None,
+        "loftq_config": {}, "lora_alpha": spec["alpha"], "lora_dropout": 0.0, "megatron_config": None,
+        "megatron_core": "megatron.core", "modules_to_save": None, "peft_type": "LORA",
+        "r": spec["r"], "rank_pattern": {}, "revision": None, "target_modules": spec["targets"],
+        "task_type": "CAUSAL_LM", "use_dora": False, "use_rslora": False,
+    }
+
+
+def write_lora(root):
+    spec = LORA
+    base = spec["base"]
+    cfg = R.LlamaConfig(hf_config(base, **MODELS[base]))
+    w = make_weights(cfg, MODEL_SEEDS[base])
+    g = gen(spec["seed"])
+    r, scale = spec["r"], spec["alpha"] / spec["r"]
+    lora = OrderedDict()
+    for i in range(cfg.num_hidden_layers):
+        for t in spec["targets"]:
+            out_dim, in_dim = w[f"model.layers.{i}.{lora_module(t)}.weight"].shape
+            # A as PEFT draws it: kaiming_uniform_(a=sqrt(5)) is U(-1/sqrt(in), 1/sqrt(in)).
+            lora[lora_name(i, t, "A")] = (torch.rand((r, in_dim), generator=g) * 2 - 1) * in_dim ** -0.5
+            lora[lora_name(i, t, "B")] = torch.randn((out_dim, r), generator=g) * LORA_B_STD
+
+    d = os.path.join(root, "lora", base)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "adapter_config.json"), "w") as f:
+        json.dump(peft_adapter_config(base, spec), f, indent=2, sort_keys=True)
+        f.write("\n")
+    save_file({k: v.numpy() for k, v in lora.items()}, os.path.join(d, "adapter_model.safetensors"),
+              metadata={"format": "pt"})
+
+    g = gen(spec["seed"] + 500)
+    N, V = sum(SEQ_LENS), cfg.vocab_size
+    input_ids = torch.randint(0, V, (N,), generator=g)
+    target_ids = torch.randint(0, V, (N,), generator=g)
+    coef = torch.randn(N, generator=g, dtype=torch.float32)
+    coef[torch.arange(N) % 7 == 3] = 0.0
+    coef = coef.to(F64)
+    p64 = {k: v.to(F64) for k, v in w.items()}
+    l64 = {k: v.to(F64).requires_grad_() for k, v in lora.items()}
+    with lora_linear(l64, scale):
+        logits = R.forward_packed(p64, cfg, input_ids, SEQ_LENS)
+        logprobs, _ = R.logprobs_entropy(logits, target_ids)
+        loss = (coef * logprobs).sum()
+        grads = torch.autograd.grad(loss, list(l64.values()))
+    base_logits = R.forward_packed(p64, cfg, input_ids, SEQ_LENS)
+    out = {
+        "input_ids": i32(input_ids), "seq_lens": i32(SEQ_LENS), "target_ids": i32(target_ids),
+        "coef": f32(coef), "logits": f32(logits), "logprobs": f32(logprobs), "base_logits": f32(base_logits),
+    }
+    for name, gr in zip(l64.keys(), grads):
+        out["grad." + name] = f32(gr)
+    with lora_linear({k: v.detach() for k, v in l64.items()}, scale):
+        prompt, ids, lps, margin, _ = pick_greedy_prompt(p64, cfg, spec["seed"] + 900)
+    out["gen_prompt"] = i32(prompt)
+    out["gen_ids"] = i32(ids)
+    out["gen_logprobs"] = f32(torch.tensor(lps, dtype=F64))
+    meta = {
+        "base_model": f"models/{base}",
+        "loss": "sum(coef * logprobs) with the adapter; grad.<peft name> = d loss / d lora_A, lora_B",
+        "lora": f"y = x W^T + b + (lora_alpha/r) (x A^T) B^T on {','.join(spec['targets'])}; no dropout",
+        "seq_lens": ",".join(str(x) for x in SEQ_LENS),
+        "gen_min_top2_margin": f"{margin:.6g}",
+        "reference": "float64 torch (tools/llama_reference.py, linear() patched with the LoRA path)",
+    }
+    save_file(out, os.path.join(d, "expected.safetensors"), metadata=meta)
+
+
 # --------------------------------------------------------------------------- kernels
 
 
@@ -330,6 +442,9 @@ def main():
         write_model(root, name, MODELS[base], MODEL_SEEDS[base], weight_dtype=wdt,
                     torch_dtype=tdt, with_grads=False)
         print("wrote models/" + name)
+
+    write_lora(root)
+    print("wrote lora/" + LORA["base"])
 
     kdir = os.path.join(root, "kernels")
     os.makedirs(kdir, exist_ok=True)

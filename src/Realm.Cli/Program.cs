@@ -19,6 +19,7 @@ var root = new RootCommand("ReaLM for .NET: train small language models to reaso
     TrainLmCommand.Create(),
     GenerateCommand.Create(),
     ChatCommand.Create(),
+    LoraCommand.Create(),
     BenchCommand.Create(),
     DataCommand.Create(),
     TokenizeCommand.Create(),

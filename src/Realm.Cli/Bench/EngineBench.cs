@@ -83,7 +83,7 @@ internal static unsafe class EngineBench
         var batch = new TokenBatch(tokens, targets, Enumerable.Repeat(s.Seq, s.Batch).ToArray());
         using var acts = new Activations(model.Layout, rows, forTraining: true);
         using var grads = new NativeBuffer(model.Layout.Total);
-        using var adam = new AdamW(model.Layout, new AdamWOptions());
+        using var adam = new AdamW(model.Trainable, new AdamWOptions());
         var lp = new float[rows];
         var coef = new float[rows];
         Array.Fill(coef, -1f / rows);
@@ -92,7 +92,7 @@ internal static unsafe class EngineBench
             grads.Clear();
             model.Forward(batch, acts, lp);
             model.Backward(batch, acts, coef, grads);
-            adam.Update(model.Cpu, model.Weights, grads, 1e-4f);
+            adam.Update(model.Cpu, grads, 1e-4f);
         }
         Step();
         Step();

@@ -33,6 +33,7 @@ internal static class BenchCommand
             dim, layers, heads, kvHeads, ffn, vocab, seq, batch, decodeBatch, prompt, gen, json, profile,
         };
         common.AddTo(command);
+        command.Add(BenchLoraCommand.Create());
         command.SetAction(result =>
         {
             var shape = new BenchShape(result.GetValue(dim), result.GetValue(layers), result.GetValue(heads), result.GetValue(kvHeads),

@@ -15,36 +15,39 @@ public sealed record AdamWOptions
 
 /// <summary>
 /// AdamW (Loshchilov &amp; Hutter): θ ← θ − lr·(m̂/(√v̂ + ε) + λ·θ), with bias-corrected moments m̂, v̂, as
-/// PyTorch's torch.optim.AdamW. The moments share the parameters' flat layout and are saved with checkpoints.
+/// PyTorch's torch.optim.AdamW, over a set of <see cref="TrainableParameters"/> (a whole model, or its LoRA
+/// adapters). The moments share the parameters' flat layout and are saved with checkpoints.
 /// </summary>
 public sealed unsafe class AdamW : IDisposable
 {
     private const int Chunk = 1 << 14;
 
     public AdamWOptions Options { get; }
-    public ParameterLayout Layout { get; }
+    public TrainableParameters Parameters { get; }
     public NativeBuffer FirstMoment { get; }
     public NativeBuffer SecondMoment { get; }
     /// <summary>Updates taken so far (the t of bias correction).</summary>
     public long Step { get; set; }
 
-    public AdamW(ParameterLayout layout, AdamWOptions options)
+    public AdamW(TrainableParameters parameters, AdamWOptions options)
     {
-        Layout = layout;
+        Parameters = parameters;
         Options = options;
-        FirstMoment = new NativeBuffer(layout.Total);
-        SecondMoment = new NativeBuffer(layout.Total);
+        FirstMoment = new NativeBuffer(parameters.Total);
+        SecondMoment = new NativeBuffer(parameters.Total);
     }
 
-    /// <summary>One update of all parameters with learning rate <paramref name="lr"/>.</summary>
-    public void Update(Cpu cpu, NativeBuffer weights, NativeBuffer grads, float lr)
+    /// <summary>One update of all parameters with learning rate <paramref name="lr"/>, from gradients in their layout.</summary>
+    public void Update(Cpu cpu, NativeBuffer grads, float lr)
     {
+        if (grads.Length != Parameters.Total) throw new ArgumentException("gradient buffer does not match the parameters");
+        var weights = Parameters.Weights;
         using var _ = Profiler.Measure("adamw");
         Step++;
         var o = Options;
         float c1 = 1f / (1f - MathF.Pow(o.Beta1, Step));
         float c2 = 1f / (1f - MathF.Pow(o.Beta2, Step));
-        foreach (var p in Layout.Parameters)
+        foreach (var p in Parameters.Parameters)
         {
             float decay = p.Decays ? o.WeightDecay : 0f;
             var work = new UpdateWork(weights.Ptr + p.Offset, grads.Ptr + p.Offset, FirstMoment.Ptr + p.Offset,

@@ -22,7 +22,10 @@ public sealed record GrpoConfig
     public double? EpsilonHigh { get; init; }
     /// <summary>μ: optimiser updates per batch of generations (the ratio moves away from 1 after the first).</summary>
     public int Iterations { get; init; } = 1;
-    /// <summary>β of the k3 KL penalty to the frozen starting policy; 0 keeps no reference copy.</summary>
+    /// <summary>
+    /// β of the k3 KL penalty to the frozen starting policy (when training LoRA adapters: the base model
+    /// without them); 0 keeps no reference copy.
+    /// </summary>
     public double Beta { get; init; }
     /// <summary>Replace groups whose rewards are all equal by freshly sampled prompts (DAPO), up to MaxResampleRounds.</summary>
     public bool DynamicSampling { get; init; }

@@ -20,7 +20,9 @@ public sealed record GrpoProgress(long Step, int TotalSteps, double RewardMean, 
 /// with EAAI fading), generates G completions per prompt with the batched KV-cache generator, scores
 /// them with a reward plug-in, turns rewards into group-relative advantages, and takes μ clipped
 /// policy-gradient updates, with an optional k3 KL to the frozen starting policy. All randomness comes
-/// from one seeded generator saved in checkpoints, so a killed run resumes to the same result.
+/// from one seeded generator saved in checkpoints, so a killed run resumes to the same result. With LoRA
+/// adapters attached to the model only they are trained, and the KL reference is the base model itself
+/// (the adapters detached for the reference pass), so no copy is kept.
 /// </summary>
 public sealed class GrpoTrainer
 {
@@ -61,15 +63,16 @@ public sealed class GrpoTrainer
         var c = _config;
         using var updater = new ModelUpdater(_model, c.Optimizer, c.Steps * c.Iterations);
         var state = new TrainerState { DataRngState = c.Seed, Fingerprint = c.Fingerprint };
+        bool copyReference = c.Beta > 0 && _model.Adapters == null;
         LlamaModel? reference = null;
         if (_checkpointDir != null && TrainingCheckpoint.Exists(_checkpointDir))
         {
             state = TrainingCheckpoint.Load(_checkpointDir, _model, updater.Optimizer);
             if (state.Fingerprint != c.Fingerprint)
                 throw new RealmException($"{_checkpointDir}: checkpoint was made with {state.Fingerprint}, this run uses {c.Fingerprint}");
-            if (c.Beta > 0) reference = LlamaModel.Load(Path.Combine(_checkpointDir, ReferenceDirectory), _model.Cpu);
+            if (copyReference) reference = LlamaModel.Load(Path.Combine(_checkpointDir, ReferenceDirectory), _model.Cpu);
         }
-        else if (c.Beta > 0)
+        else if (copyReference)
         {
             reference = new LlamaModel(_model.Config, _model.Cpu);
             _model.Weights.Span.CopyTo(reference.Weights.Span);
@@ -106,7 +109,7 @@ public sealed class GrpoTrainer
                 // Sequences with zero advantage have no policy gradient; without KL they are skipped.
                 var active = Enumerable.Range(0, samples.Count).Where(i => c.Beta > 0 || advantages[i] != 0).ToList();
                 var oldLogprobs = new float[samples.Count][];
-                var refLogprobs = reference == null ? null : ReferenceLogprobs(reference, samples, active, acts);
+                var refLogprobs = c.Beta > 0 ? ReferenceLogprobs(reference, samples, active, acts) : null;
                 double clipped = 0, klSum = 0, entropySum = 0, counted = 0;
                 float lr = 0;
                 double norm = 0;
@@ -152,7 +155,7 @@ public sealed class GrpoTrainer
                     Math.Sqrt(rewards.Sum(r => (r - mean) * (r - mean)) / rewards.Length),
                     rollouts.Average(r => r.Reward.Answer), rollouts.Average(r => r.Reward.Verification),
                     rollouts.Average(r => r.Reward.Format), (double)zeroStd / (rollouts.Count / c.Generations),
-                    reference == null ? null : klSum / Math.Max(1, counted), clipped / Math.Max(1, counted),
+                    c.Beta > 0 ? klSum / Math.Max(1, counted) : null, clipped / Math.Max(1, counted),
                     entropySum / Math.Max(1, counted), _policy.Strength(progress),
                     samples.Average(s => (double)s.Completion.Length),
                     (generated + c.Iterations * samples.Sum(s => (long)s.Length)) / Math.Max(1e-9, clock.Elapsed.TotalSeconds), lr, norm, eval));
@@ -226,18 +229,32 @@ public sealed class GrpoTrainer
         return all;
     }
 
-    private float[][] ReferenceLogprobs(LlamaModel reference, List<PromptCompletion> samples, List<int> active, Activations acts)
+    /// <summary>
+    /// Log-probabilities of the completions under the KL reference: the frozen copy when training the whole
+    /// model, else (<paramref name="copy"/> null: training adapters) the base model with the adapters detached.
+    /// </summary>
+    private float[][] ReferenceLogprobs(LlamaModel? copy, List<PromptCompletion> samples, List<int> active, Activations acts)
     {
-        var result = new float[samples.Count][];
-        foreach (var group in PackedCompletions.Group(active.Select(i => samples[i]).ToList(), _config.MaxTokensPerPass))
+        var adapters = _model.Adapters;
+        var reference = copy ?? _model;
+        if (copy == null) _model.Adapters = null;
+        try
         {
-            var ids = group.Select(g => active[g]).ToList();
-            var packed = new PackedCompletions(ids.Select(i => samples[i]).ToList());
-            var lp = new float[packed.Batch.Count];
-            reference.Forward(packed.Batch, acts, lp);
-            for (int s = 0; s < ids.Count; s++)
-                result[ids[s]] = lp.AsSpan(packed.CompletionStart[s], samples[ids[s]].Completion.Length).ToArray();
+            var result = new float[samples.Count][];
+            foreach (var group in PackedCompletions.Group(active.Select(i => samples[i]).ToList(), _config.MaxTokensPerPass))
+            {
+                var ids = group.Select(g => active[g]).ToList();
+                var packed = new PackedCompletions(ids.Select(i => samples[i]).ToList());
+                var lp = new float[packed.Batch.Count];
+                reference.Forward(packed.Batch, acts, lp);
+                for (int s = 0; s < ids.Count; s++)
+                    result[ids[s]] = lp.AsSpan(packed.CompletionStart[s], samples[ids[s]].Completion.Length).ToArray();
+            }
+            return result;
         }
-        return result;
+        finally
+        {
+            if (copy == null) _model.Adapters = adapters;
+        }
     }
 }

@@ -53,7 +53,7 @@ public sealed class LanguageModelTrainer
 
     /// <summary>
     /// Trains to the configured step count (resuming from the checkpoint if there is one) and saves the
-    /// model to outDir. When <paramref name="cancel"/> fires it saves a checkpoint of the steps done so
+    /// model to outDir (with LoRA adapters attached: only them, as a PEFT adapter directory). When <paramref name="cancel"/> fires it saves a checkpoint of the steps done so
     /// far, then throws <see cref="OperationCanceledException"/>.
     /// </summary>
     public TrainingSummary Run(Action<TrainingProgress>? report = null, CancellationToken cancel = default)
@@ -61,8 +61,9 @@ public sealed class LanguageModelTrainer
         var o = _options;
         var cpu = _model.Cpu;
         var schedule = new LearningRateSchedule(o.LearningRate, o.WarmupSteps, o.Steps, o.Decay, o.MinLearningRateRatio);
-        using var optimizer = new AdamW(_model.Layout, o.Optimizer);
-        using var grads = new NativeBuffer(_model.Layout.Total);
+        var trainable = _model.Trainable;
+        using var optimizer = new AdamW(trainable, o.Optimizer);
+        using var grads = new NativeBuffer(trainable.Total);
         int micro = o.EffectiveMicroBatch;
         using var acts = new Activations(_model.Layout, micro * o.SequenceLength, forTraining: true);
 
@@ -110,7 +111,7 @@ public sealed class LanguageModelTrainer
             }
             double norm = GradientClipping.Clip(cpu, grads, o.GradClip);
             float lr = schedule.At(step);
-            optimizer.Update(cpu, _model.Weights, grads, lr);
+            optimizer.Update(cpu, grads, lr);
             tokensSeen += counted;
             clockTokens += counted;
 
@@ -127,7 +128,8 @@ public sealed class LanguageModelTrainer
             report?.Invoke(new TrainingProgress(done1, o.Steps, lossSum / counted, lr, norm,
                 clockTokens / Math.Max(1e-9, clock.Elapsed.TotalSeconds), eval, checkpoint, resumed && step == state.Step));
         }
-        _model.Save(_outDir);
+        if (_model.Adapters is { } adapters) adapters.Save(_outDir);
+        else _model.Save(_outDir);
         _tokenizer.Save(_outDir);
         return new TrainingSummary(state.Step, o.Steps, lastEval);
     }

@@ -17,11 +17,13 @@ public sealed record OptimizerConfig
 
 /// <summary>
 /// One optimiser update from accumulated gradients: clip the global norm, take the scheduled rate, AdamW.
-/// Owns the moments, which checkpoints save and restore.
+/// It updates the model's <see cref="LlamaModel.Trainable"/> parameters as they are when it is made: every
+/// weight, or only the LoRA adapters when adapters are attached (no gradients or moments for frozen
+/// weights). Owns the gradients and the moments, which checkpoints save and restore.
 /// </summary>
 public sealed class ModelUpdater : IDisposable
 {
-    private readonly LlamaModel _model;
+    private readonly Cpu _cpu;
     private readonly LearningRateSchedule _schedule;
     private readonly double _clip;
 
@@ -30,19 +32,20 @@ public sealed class ModelUpdater : IDisposable
 
     public ModelUpdater(LlamaModel model, OptimizerConfig config, int totalSteps)
     {
-        _model = model;
+        _cpu = model.Cpu;
         _schedule = new LearningRateSchedule(config.LearningRate, config.WarmupSteps, totalSteps, config.Decay, config.MinLearningRateRatio);
         _clip = config.GradClip;
-        Optimizer = new AdamW(model.Layout, config.AdamW);
-        Gradients = new NativeBuffer(model.Layout.Total);
+        var trainable = model.Trainable;
+        Optimizer = new AdamW(trainable, config.AdamW);
+        Gradients = new NativeBuffer(trainable.Total);
     }
 
     /// <summary>Applies the gradients accumulated in <see cref="Gradients"/> as update number <paramref name="step"/> (0-based), then clears them.</summary>
     public (float LearningRate, double GradNorm) Apply(long step)
     {
-        double norm = GradientClipping.Clip(_model.Cpu, Gradients, _clip);
+        double norm = GradientClipping.Clip(_cpu, Gradients, _clip);
         float lr = _schedule.At(step);
-        Optimizer.Update(_model.Cpu, _model.Weights, Gradients, lr);
+        Optimizer.Update(_cpu, Gradients, lr);
         Gradients.Clear();
         return (lr, norm);
     }

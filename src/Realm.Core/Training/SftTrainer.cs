@@ -29,6 +29,7 @@ public sealed record SftProgress(long Step, int TotalSteps, double Loss, float L
 /// Supervised fine-tuning with the loss on completion tokens only (the prompt is context): the mean
 /// next-token cross-entropy over every completion token of the batch. Guided distillation, RFT,
 /// CoT-Synthesizer and LLMs-as-Instructor all train through it. Resumable from its checkpoint directory.
+/// With LoRA adapters attached to the model only they are trained (<see cref="LlamaModel.Trainable"/>).
 /// </summary>
 public sealed class SftTrainer
 {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Realm.Engine.IO;
+using Realm.Engine.Lora;
 using Realm.Engine.Model;
 using Realm.Engine.Tokenizers;
 
@@ -19,14 +20,19 @@ public sealed record TrainerState
 
 /// <summary>
 /// A resumable training checkpoint: a Hugging Face model directory (config.json, model.safetensors,
-/// tokenizer.json) plus optimizer.safetensors (AdamW moments) and trainer_state.json. The whole directory
-/// is written beside the target and swapped in with renames, so a run killed at any moment leaves either
-/// the previous checkpoint or the new one, never a mix.
+/// tokenizer.json) — or, when the model trains LoRA adapters, a PEFT adapter directory (adapter_config.json,
+/// adapter_model.safetensors; the frozen base is not copied) — plus optimizer.safetensors (AdamW moments of
+/// what is trained) and trainer_state.json. The whole directory is written beside the target and swapped
+/// in with renames, so a run killed at any moment leaves either the previous checkpoint or the new one,
+/// never a mix.
 /// </summary>
 public static unsafe class TrainingCheckpoint
 {
     public const string OptimizerFile = "optimizer.safetensors";
     public const string StateFile = "trainer_state.json";
+
+    // Optimiser-file metadata: AdamW's step, and the adapters' training passes (which seed their dropout masks).
+    private const string StepKey = "step", DropoutPassesKey = "lora_dropout_passes";
 
     /// <summary>Writes the checkpoint; <paramref name="writeExtra"/> may add files to the new directory before it is swapped in.</summary>
     public static void Save(string directory, LlamaModel model, AdamW optimizer, ITokenizer? tokenizer, TrainerState state,
@@ -38,11 +44,16 @@ public static unsafe class TrainingCheckpoint
         Directory.CreateDirectory(temp);
         try
         {
-            model.Save(temp);
-            tokenizer?.Save(temp);
             var writer = new SafeTensorsWriter();
-            writer.Metadata["step"] = optimizer.Step.ToString();
-            foreach (var p in model.Layout.Parameters)
+            writer.Metadata[StepKey] = optimizer.Step.ToString();
+            if (model.Adapters is { } adapters)
+            {
+                adapters.Save(temp);
+                writer.Metadata[DropoutPassesKey] = adapters.DropoutPasses.ToString();
+            }
+            else model.Save(temp);
+            tokenizer?.Save(temp);
+            foreach (var p in optimizer.Parameters.Parameters)
             {
                 writer.Add("exp_avg." + p.Name, optimizer.FirstMoment.Ptr + p.Offset, p.Length, p.Shape);
                 writer.Add("exp_avg_sq." + p.Name, optimizer.SecondMoment.Ptr + p.Offset, p.Length, p.Shape);
@@ -83,27 +94,42 @@ public static unsafe class TrainingCheckpoint
         return doc.RootElement.TryGetProperty("step", out var step) && step.TryGetInt64(out long value) ? value : 0;
     }
 
-    /// <summary>Loads weights and optimiser moments into existing objects of the same shape; returns the state.</summary>
+    /// <summary>
+    /// Loads what is trained (the model's weights, or its attached adapters) and the optimiser moments into
+    /// existing objects of the same shape; returns the state.
+    /// </summary>
     public static TrainerState Load(string directory, LlamaModel model, AdamW optimizer)
     {
-        var config = LlamaConfig.Load(directory);
-        if (!config.Equals(model.Config))
-            throw new RealmException($"{directory}: checkpoint config.json differs from the model being trained");
-        using (var loaded = LlamaModel.Load(directory, model.Cpu))
+        bool holdsAdapters = File.Exists(Path.Combine(directory, LoraConfig.FileName));
+        if (model.Adapters is { } adapters)
+        {
+            if (!holdsAdapters) throw new RealmException($"{directory}: checkpoint holds a full model, but this run trains LoRA adapters");
+            using var loaded = LoraAdapters.Load(directory, model.Config);
+            if (!loaded.Config.Equals(adapters.Config))
+                throw new RealmException($"{Path.Combine(directory, LoraConfig.FileName)}: checkpoint adapters differ from this run's LoRA settings");
+            loaded.Weights.Span.CopyTo(adapters.Weights.Span);
+        }
+        else
+        {
+            if (holdsAdapters) throw new RealmException($"{directory}: checkpoint holds LoRA adapters, but this run trains the full model");
+            var config = LlamaConfig.Load(directory);
+            if (!config.Equals(model.Config))
+                throw new RealmException($"{directory}: checkpoint config.json differs from the model being trained");
+            using var loaded = LlamaModel.Load(directory, model.Cpu);
             loaded.Weights.Span.CopyTo(model.Weights.Span);
+        }
         string optPath = Path.Combine(directory, OptimizerFile);
         using (var file = SafeTensorsFile.Open(optPath))
         {
-            foreach (var p in model.Layout.Parameters)
+            foreach (var p in optimizer.Parameters.Parameters)
             {
                 file.ExpectShape("exp_avg." + p.Name, p.Shape);
                 file.ExpectShape("exp_avg_sq." + p.Name, p.Shape);
                 file.ReadFloat("exp_avg." + p.Name, optimizer.FirstMoment.Slice(p.Offset, (int)p.Length));
                 file.ReadFloat("exp_avg_sq." + p.Name, optimizer.SecondMoment.Slice(p.Offset, (int)p.Length));
             }
-            if (!file.Metadata.TryGetValue("step", out var stepText) || !long.TryParse(stepText, out long step))
-                throw new RealmException($"{optPath}: metadata 'step' missing or not a number");
-            optimizer.Step = step;
+            optimizer.Step = ReadCount(file, StepKey);
+            if (model.Adapters is { } trained) trained.DropoutPasses = ReadCount(file, DropoutPassesKey);
         }
         string statePath = Path.Combine(directory, StateFile);
         using var doc = JsonFile.Parse(statePath);
@@ -116,4 +142,9 @@ public static unsafe class TrainingCheckpoint
             throw new RealmException($"{statePath}: {e.Message}", e);
         }
     }
+
+    private static long ReadCount(SafeTensorsFile file, string key) =>
+        file.Metadata.TryGetValue(key, out var text) && long.TryParse(text, out long value)
+            ? value
+            : throw new RealmException($"{file.Path}: metadata '{key}' missing or not a number");
 }

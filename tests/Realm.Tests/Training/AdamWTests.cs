@@ -13,8 +13,8 @@ public unsafe class AdamWTests
         var config = Model.ModelGradientTests.TinyConfig(bias: true, tied: false);
         var layout = new ParameterLayout(config);
         var options = new AdamWOptions { Beta1 = 0.8f, Beta2 = 0.9f, Epsilon = 1e-6f, WeightDecay = 0.2f };
-        using var adam = new AdamW(layout, options);
         using var w = new NativeBuffer(layout.Total);
+        using var adam = new AdamW(new TrainableParameters(w, layout.Parameters), options);
         using var g = new NativeBuffer(layout.Total);
         var w0 = TestSupport.Random((int)layout.Total, 1);
         w0.CopyTo(w.Span);
@@ -30,7 +30,7 @@ public unsafe class AdamWTests
         {
             var grad = TestSupport.Random(rw.Length, 10 + t);
             grad.CopyTo(g.Span);
-            adam.Update(cpu, w, g, lrs[t - 1]);
+            adam.Update(cpu, g, lrs[t - 1]);
             for (int i = 0; i < rw.Length; i++)
             {
                 double lr = lrs[t - 1];

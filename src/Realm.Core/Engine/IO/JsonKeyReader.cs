@@ -4,7 +4,7 @@ namespace Realm.Engine.IO;
 
 /// <summary>
 /// Typed access to the keys of a JSON object read from <paramref name="File"/> (config.json,
-/// generation_config.json): a wrong type is an error naming the file and key, never a fallback.
+/// generation_config.json, adapter_config.json): a wrong type is an error naming the file and key, never a fallback.
 /// </summary>
 internal readonly record struct JsonKeyReader(string File, JsonElement Root)
 {

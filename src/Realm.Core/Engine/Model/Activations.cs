@@ -1,4 +1,5 @@
 using Realm.Engine.Compute;
+using Realm.Engine.Lora;
 
 namespace Realm.Engine.Model;
 
@@ -42,6 +43,11 @@ public sealed class Activations : IDisposable
     internal readonly LayerActivations[] Layers;
     internal readonly NativeBuffer Final, FinalNormed, FinalRstd, Logits, LogitLse;
     internal readonly NativeBuffer DResidual, DNormed, DAttn, DQkv, DAct, DGateUp;
+    private readonly ParameterLayout _layout;
+    private LoraActivations? _lora;
+
+    /// <summary>The adapters the last forward pass ran with (null: none), so a backward pass can check it matches.</summary>
+    internal LoraAdapters? ForwardAdapters { get; set; }
 
     public int Capacity { get; }
     public bool ForTraining { get; }
@@ -51,6 +57,7 @@ public sealed class Activations : IDisposable
     public Activations(ParameterLayout layout, int capacity, bool forTraining, long logitBudget = DefaultLogitBudget)
     {
         var c = layout.Config;
+        _layout = layout;
         Capacity = capacity;
         ForTraining = forTraining;
         LogitRows = (int)Math.Clamp(logitBudget / c.VocabSize, 1, capacity);
@@ -71,8 +78,21 @@ public sealed class Activations : IDisposable
         DGateUp = new NativeBuffer(g * 2 * f);
     }
 
+    /// <summary>Buffers for passes with these adapters, made on first use so plain passes allocate nothing for LoRA.</summary>
+    internal LoraActivations LoraFor(LoraAdapters adapters)
+    {
+        if (adapters.Layout.Base.Config != _layout.Config) throw new ArgumentException("the adapters were made for a model of another shape");
+        if (_lora == null || !_lora.Config.Equals(adapters.Config))
+        {
+            _lora?.Dispose();
+            _lora = new LoraActivations(adapters.Layout, Capacity, ForTraining);
+        }
+        return _lora;
+    }
+
     public void Dispose()
     {
+        _lora?.Dispose();
         foreach (var l in Layers) l.Dispose();
         foreach (var b in new[] { Final, FinalNormed, FinalRstd, Logits, LogitLse, DResidual, DNormed, DAttn, DQkv, DAct, DGateUp })
             b.Dispose();

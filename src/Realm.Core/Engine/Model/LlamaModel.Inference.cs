@@ -13,7 +13,8 @@ public sealed unsafe partial class LlamaModel
     /// Appends new tokens to sequences held in <paramref name="cache"/> and returns the logits after the
     /// last new token of each: sequence s continues slot slots[s] with counts[s] tokens taken in order
     /// from <paramref name="tokens"/>. Prefill passes whole prompts; decoding passes one token per slot.
-    /// Writes slots.Length × vocab logits.
+    /// Writes slots.Length × vocab logits. Attached adapters are included through <paramref name="weights"/>,
+    /// which must have been packed with them (they are merged into the packed copy).
     /// </summary>
     public void Extend(KvCache cache, PackedWeights weights, Activations acts, ReadOnlySpan<int> tokens,
         int[] slots, int[] counts, Span<float> logits)
@@ -23,6 +24,8 @@ public sealed unsafe partial class LlamaModel
         if (counts.Length != seqs) throw new ArgumentException("one count per slot");
         if (logits.Length != (long)seqs * v) throw new ArgumentException($"logits needs {seqs}×{v} floats");
         if (n > acts.Capacity) throw new ArgumentException($"{n} rows exceed the activations' capacity of {acts.Capacity}");
+        if (weights.Adapters != Adapters)
+            throw new InvalidOperationException("the packed weights were made with other adapters than the model has now; pack them again");
         var starts = new int[seqs];
         var positions = new int[n];
         int at = 0;
@@ -46,7 +49,7 @@ public sealed unsafe partial class LlamaModel
         {
             Embedding.Forward(Cpu, W(Layout.Embed), tp, stream, n, d);
             for (int l = 0; l < Config.NumHiddenLayers; l++)
-                LayerForward(l, a, stream, stream, stream, n, pp, starts, counts, step);
+                LayerForward(l, a, stream, stream, stream, n, pp, starts, counts, step, lora: null);
         }
         for (int s = 0; s < seqs; s++) cache.Lengths[slots[s]] += counts[s];
 

@@ -1,5 +1,6 @@
 using Realm.Engine.Compute;
 using Realm.Engine.Kernels;
+using Realm.Engine.Lora;
 
 namespace Realm.Engine.Model;
 
@@ -15,6 +16,7 @@ public sealed unsafe partial class LlamaModel : IDisposable
     public Cpu Cpu { get; }
     public NativeBuffer Weights { get; }
     internal RopeTable Rotary { get; }
+    private LoraAdapters? _adapters;
 
     public LlamaModel(LlamaConfig config, Cpu cpu)
     {
@@ -26,6 +28,25 @@ public sealed unsafe partial class LlamaModel : IDisposable
     }
 
     public long ParameterCount => Layout.Total;
+
+    /// <summary>
+    /// LoRA adapters every pass includes (null: the plain model). While they are attached the base weights
+    /// are frozen: <see cref="Backward"/> computes gradients for the adapters only, and trainers update
+    /// <see cref="Trainable"/>, which is then the adapters. The model does not own them.
+    /// </summary>
+    public LoraAdapters? Adapters
+    {
+        get => _adapters;
+        set
+        {
+            if (value != null && value.Base != Config)
+                throw new ArgumentException("the adapters were made for a model of another shape");
+            _adapters = value;
+        }
+    }
+
+    /// <summary>What training updates: the adapters when attached, else every weight of the model.</summary>
+    public TrainableParameters Trainable => _adapters?.Trainable ?? new TrainableParameters(Weights, Layout.Parameters);
 
     internal float* W(long offset) => Weights.Ptr + offset;
 
