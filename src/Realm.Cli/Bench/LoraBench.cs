@@ -12,8 +12,9 @@ internal sealed record LoraBenchShape(int Dim, int Layers, int Heads, int KvHead
     LoraConfig Lora, int Steps);
 
 /// <summary>What <c>realm bench lora --json</c> prints; the names are the JSON keys.</summary>
-internal sealed record LoraBenchResult(long BaseParams, long TrainableParams, double StepSeconds, double TokensPerS,
-    double ModelRssMb, double PeakRssMb, IReadOnlyList<(string Name, double Seconds, long Calls)> Profile);
+/// <remarks>CPU seconds per step (all threads) show the work when the machine is shared and wall time is not.</remarks>
+internal sealed record LoraBenchResult(long BaseParams, long TrainableParams, double StepSeconds, double CpuSecondsPerStep,
+    double TokensPerS, double ModelRssMb, double PeakRssMb, IReadOnlyList<(string Name, double Seconds, long Calls)> Profile);
 
 /// <summary>
 /// Memory and speed of LoRA supervised fine-tuning on a random Qwen2-style model (q/k/v biases, tied
@@ -49,19 +50,30 @@ internal static class LoraBench
             Optimizer = new OptimizerConfig { LearningRate = 1e-4f, WarmupSteps = 0 },
         };
         var times = new List<double>();
+        var cpuTimes = new List<double>();
         var clock = Stopwatch.StartNew();
+        var process = Process.GetCurrentProcess();
+        var cpuAtStart = process.TotalProcessorTime;
         status($"LoRA SFT: {s.Batch}×{s.Seq} tokens per step, 1 warm-up step + {s.Steps} timed");
         new SftTrainer(model, new ByteTokenizer(), examples, sft, checkpointDir: null).Run(p =>
         {
-            if (p.Step > 1) times.Add(clock.Elapsed.TotalSeconds);
+            process.Refresh();
+            if (p.Step > 1)
+            {
+                times.Add(clock.Elapsed.TotalSeconds);
+                cpuTimes.Add((process.TotalProcessorTime - cpuAtStart).TotalSeconds);
+            }
             else Profiler.Reset(); // profile the timed steps only
             clock.Restart();
+            cpuAtStart = process.TotalProcessorTime;
             status($"LoRA SFT: step {p.Step}/{sft.Steps}, loss {p.Loss:F3}");
         });
         times.Sort();
+        cpuTimes.Sort();
         double step = times[times.Count / 2];
-        double peak = Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024.0);
-        return new LoraBenchResult(model.ParameterCount, adapters.Layout.Total, step, s.Batch * s.Seq / step, modelRss, peak,
-            Profiler.Enabled ? Profiler.Snapshot() : []);
+        process.Refresh();
+        double peak = process.PeakWorkingSet64 / (1024.0 * 1024.0);
+        return new LoraBenchResult(model.ParameterCount, adapters.Layout.Total, step, cpuTimes[cpuTimes.Count / 2], s.Batch * s.Seq / step,
+            modelRss, peak, Profiler.Enabled ? Profiler.Snapshot() : []);
     }
 }

@@ -28,7 +28,7 @@ internal static class BenchLoraCommand
         var dropout = Opt("--dropout", 0.05, "LoRA dropout.");
         var targets = Opt("--targets", "all-linear", "Target modules: comma-separated q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj, or all-linear.");
         var steps = Opt("--steps", 3, "Timed steps (after one warm-up step).");
-        var json = new Option<bool>("--json") { Description = "Print one JSON object: base_params, trainable_params, step_seconds, tokens_per_s, model_rss_mb, peak_rss_mb." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object: base_params, trainable_params, step_seconds, cpu_seconds_per_step, tokens_per_s, model_rss_mb, peak_rss_mb." };
         var profile = new Option<bool>("--profile") { Description = "Also print the time spent per kernel in the timed steps (same as REALM_PROFILE=1)." };
         var command = new Command("lora", "Peak memory and step time of LoRA fine-tuning (SFT, adapters only) on a random Qwen2-style model; defaults: Qwen2.5-0.5B, rank 16 on every projection, 4×256 tokens.")
         {
@@ -64,7 +64,8 @@ internal static class BenchLoraCommand
                 {
                     ["base_params"] = r.BaseParams,
                     ["trainable_params"] = r.TrainableParams,
-                    ["step_seconds"] = Math.Round(r.StepSeconds, 3),
+                    ["step_seconds"] = Math.Round(r.StepSeconds, 6),
+                    ["cpu_seconds_per_step"] = Math.Round(r.CpuSecondsPerStep, 6),
                     ["tokens_per_s"] = Math.Round(r.TokensPerS, 1),
                     ["model_rss_mb"] = Math.Round(r.ModelRssMb, 1),
                     ["peak_rss_mb"] = Math.Round(r.PeakRssMb, 1),
@@ -76,6 +77,7 @@ internal static class BenchLoraCommand
             table.AddRow("base parameters (frozen)", $"{r.BaseParams:N0}");
             table.AddRow($"trainable (LoRA r {lora.Rank} on {lora.Targets.Count} projections)", $"{r.TrainableParams:N0}");
             table.AddRow($"step ({shape.Batch}×{shape.Seq} tokens, median of {shape.Steps})", $"{r.StepSeconds:F2} s");
+            table.AddRow("CPU time per step (all threads)", $"{r.CpuSecondsPerStep:F2} s");
             table.AddRow("training throughput", $"{r.TokensPerS:N0} tokens/s");
             table.AddRow("memory after creating the model", $"{r.ModelRssMb:N0} MB");
             table.AddRow("peak memory (RSS)", $"{r.PeakRssMb:N0} MB");

@@ -80,6 +80,8 @@ internal static class TrainLmCommand
             }
             else if (TrainingCheckpoint.Exists(checkpoint))
             {
+                if (File.Exists(Path.Combine(checkpoint, LoraConfig.FileName)))
+                    throw new RealmException($"{checkpoint}: checkpoint holds LoRA adapters; resume with the same --init and --lora-rank");
                 AnsiConsole.MarkupLine($"[yellow]resuming from {Markup.Escape(checkpoint)}[/]");
                 tokenizer = TokenizerLoader.Load(checkpoint);
                 model = new LlamaModel(LlamaConfig.Load(checkpoint), cpu);

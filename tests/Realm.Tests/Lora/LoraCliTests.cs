@@ -104,6 +104,8 @@ public class LoraCliTests
 
         r = RealmProcess.Run("train-lm", "--data", corpus, "--out", dir.File("x"), "--lora-rank", "4");
         RealmProcess.AssertUserError(r, "--lora-rank needs --init");
+        r = RealmProcess.Run("train-lm", "--data", corpus, "--out", adapter, "--steps", "12", "--batch", "4", "--seq", "32");
+        RealmProcess.AssertUserError(r, "checkpoint holds LoRA adapters; resume with the same --init and --lora-rank");
     }
 
     [Fact]
@@ -115,6 +117,7 @@ public class LoraCliTests
         using var doc = JsonDocument.Parse(r.Stdout);
         foreach (var key in new[] { "base_params", "trainable_params", "step_seconds", "tokens_per_s", "model_rss_mb", "peak_rss_mb" })
             Assert.True(doc.RootElement.GetProperty(key).GetDouble() > 0, key);
+        Assert.True(doc.RootElement.GetProperty("cpu_seconds_per_step").GetDouble() >= 0); // a tiny step may take less than the clock's tick
         // Rank 4 on all seven projections of 2 layers: 4·((32+32)·2 + (32+16)·2 + (32+48)·3) per layer.
         Assert.Equal(2 * 4 * (64 * 2 + 48 * 2 + 80 * 3), doc.RootElement.GetProperty("trainable_params").GetInt64());
     }

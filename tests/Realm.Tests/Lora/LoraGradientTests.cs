@@ -11,19 +11,20 @@ public unsafe class LoraGradientTests
     {
         foreach (var level in TestSupport.SimdLevels())
         {
-            yield return [level[0], "llama", true, false, "all-linear", 0.0];                      // q/k/v and o biases
-            yield return [level[0], "qwen2", true, true, "q_proj,v_proj,up_proj", 0.0];            // parts of the fused q/k/v and gate/up
-            yield return [level[0], "llama", false, true, "k_proj,o_proj,gate_proj,down_proj", 0.3]; // dropout
+            // Ranks 16, 8 and 3: a whole AVX-512 vector, a whole AVX2 vector, padded.
+            yield return [level[0], "llama", true, false, "all-linear", 0.0, 16];                      // q/k/v and o biases
+            yield return [level[0], "qwen2", true, true, "q_proj,v_proj,up_proj", 0.0, 8];             // parts of the fused q/k/v and gate/up
+            yield return [level[0], "llama", false, true, "k_proj,o_proj,gate_proj,down_proj", 0.3, 3]; // dropout
         }
     }
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void AdapterGradientsMatchFiniteDifferences(SimdLevel simd, string modelType, bool bias, bool tied, string targets, double dropout)
+    public void AdapterGradientsMatchFiniteDifferences(SimdLevel simd, string modelType, bool bias, bool tied, string targets, double dropout, int rank)
     {
         using var cpu = TestSupport.NewCpu(simd);
         using var model = LoraTestSupport.TinyModel(cpu, bias, tied, modelType);
-        using var adapters = LoraTestSupport.RandomAdapters(model.Config, LoraTestSupport.Config(targets, dropout: dropout));
+        using var adapters = LoraTestSupport.RandomAdapters(model.Config, LoraTestSupport.Config(targets, rank, dropout));
         model.Adapters = adapters;
         var batch = ModelGradientTests.RandomBatch(11, [5, 9, 3], 1);
         var coef = ModelGradientTests.RandomCoef(batch.Count, 2);

@@ -18,6 +18,8 @@ internal sealed unsafe class LoraActivations : IDisposable
     public NativeBuffer DHidden { get; }
     /// <summary>The LoRA path's input gradient before the dropout mask (rows × widest input); empty without dropout.</summary>
     public NativeBuffer DInput { get; }
+    /// <summary>An adapter's Aᵀ in the forward pass, its dAᵀ in the backward pass (widest input × r).</summary>
+    public NativeBuffer RankScratch { get; }
     /// <summary>Receives the RMSNorm gain gradients of the frozen base model, which nothing reads.</summary>
     public NativeBuffer FrozenNormGradient { get; }
     /// <summary>The training pass whose dropout masks these activations hold (the backward pass regenerates them).</summary>
@@ -37,6 +39,7 @@ internal sealed unsafe class LoraActivations : IDisposable
         Dropped = new NativeBuffer(dropout && forTraining ? (long)capacity * widestInput : 0);
         DHidden = new NativeBuffer(forTraining ? (long)capacity * r : 0);
         DInput = new NativeBuffer(dropout && forTraining ? (long)capacity * widestInput : 0);
+        RankScratch = new NativeBuffer((long)widestInput * r);
         FrozenNormGradient = new NativeBuffer(forTraining ? baseConfig.HiddenSize : 0);
     }
 
@@ -49,6 +52,7 @@ internal sealed unsafe class LoraActivations : IDisposable
         Dropped.Dispose();
         DHidden.Dispose();
         DInput.Dispose();
+        RankScratch.Dispose();
         FrozenNormGradient.Dispose();
     }
 }

@@ -51,8 +51,12 @@ public sealed unsafe partial class LlamaModel
             input = lora.Buffers.Dropped.Ptr;
             LoraDropout.Apply(Cpu, x, input, n, site.InDim, DropoutKey(lora, layer, target), adapters.Config.Dropout);
         }
+        // hidden = s·input·Aᵀ (kept for the backward pass), then y += hidden·Bᵀ.
+        float* a = adapters.A(layer, target), aT = lora.Buffers.RankScratch.Ptr;
+        for (int j = 0; j < r; j++)
+            for (int i = 0; i < site.InDim; i++) aT[(long)i * r + j] = a[(long)j * site.InDim + i];
         float* hidden = lora.Buffers.Hidden(lora.Training ? layer : 0, target);
-        Gemm.Multiply(Cpu, n, r, site.InDim, input, site.InDim, false, adapters.A(layer, target), site.InDim, true, hidden, r, false);
+        LowRank.Project(Cpu, input, site.InDim, n, site.InDim, aT, r, hidden);
         Vectorized.Scale(Cpu.Simd, hidden, adapters.Config.Scale, n * r);
         Gemm.Multiply(Cpu, n, site.OutDim, r, hidden, r, false, adapters.B(layer, target), r, true,
             y + site.Column, site.OutputStride, accumulate: true);
@@ -75,9 +79,8 @@ public sealed unsafe partial class LlamaModel
         float* dOut = dy + site.Column;
 
         // y = hidden·Bᵀ: dB += dyᵀ·hidden, dhidden = dy·B; hidden = s·input·Aᵀ, so d(input·Aᵀ) = s·dhidden.
-        Gemm.Multiply(Cpu, site.OutDim, r, n, dOut, site.OutputStride, true, hidden, r, false,
-            grads + adapters.Layout.B(layer, target), r, accumulate: true);
-        Gemm.Multiply(Cpu, n, r, site.OutDim, dOut, site.OutputStride, false, adapters.B(layer, target), r, false, dHidden, r, false);
+        LowRank.AccumulateGradient(Cpu, dOut, site.OutputStride, n, site.OutDim, hidden, r, grads + adapters.Layout.B(layer, target));
+        LowRank.Project(Cpu, dOut, site.OutputStride, n, site.OutDim, adapters.B(layer, target), r, dHidden);
         Vectorized.Scale(Cpu.Simd, dHidden, adapters.Config.Scale, n * r);
 
         bool dropout = adapters.Config.Dropout > 0;
@@ -88,7 +91,12 @@ public sealed unsafe partial class LlamaModel
             input = lora.Buffers.Dropped.Ptr;
             LoraDropout.Apply(Cpu, x, input, n, site.InDim, key, adapters.Config.Dropout);
         }
-        Gemm.Multiply(Cpu, r, site.InDim, n, dHidden, r, true, input, site.InDim, false, grads + aOffset, site.InDim, accumulate: true);
+        // dA += dhiddenᵀ·input, summed as dAᵀ = inputᵀ·dhidden (the low-rank kernel's form), then transposed in.
+        float* dAT = lora.Buffers.RankScratch.Ptr, dA = grads + aOffset;
+        new Span<float>(dAT, site.InDim * r).Clear();
+        LowRank.AccumulateGradient(Cpu, input, site.InDim, n, site.InDim, dHidden, r, dAT);
+        for (int j = 0; j < r; j++)
+            for (int i = 0; i < site.InDim; i++) dA[(long)j * site.InDim + i] += dAT[(long)i * r + j];
         if (dropout)
         {
             float* dInput = lora.Buffers.DInput.Ptr;
