@@ -13,6 +13,10 @@ public interface IParallelWork
 /// N threads has N-1 workers. Items are claimed from a shared counter; every item writes its own part of
 /// the output, so results do not depend on which thread ran what. Workers spin briefly between jobs
 /// (kernels come in quick succession) and then sleep.
+/// A job ends when its items are done, not when every worker has checked in: on a shared machine a
+/// descheduled worker would otherwise hold up every kernel call even after the caller has run all the
+/// items itself. The job number and the next item share one 64-bit word, so a worker that wakes late
+/// can only claim items of the job that is running, never one of a job that has ended.
 /// </summary>
 public sealed unsafe class WorkerPool : IDisposable
 {
@@ -26,8 +30,8 @@ public sealed unsafe class WorkerPool : IDisposable
     private delegate*<void*, int, void> _invoke;
     private void* _work;
     private int _count;
-    private int _next;
-    private int _busyWorkers;
+    private long _state; // (job number mod 2³² << 32) | next item to claim
+    private int _done;   // items of the running job finished
     private int _sleepers;
     private long _job;
     private volatile bool _stopping;
@@ -61,19 +65,21 @@ public sealed unsafe class WorkerPool : IDisposable
             _invoke = &Invoke<T>;
             _work = Unsafe.AsPointer(ref work); // `work` is a local of this frame: it cannot move
             _count = count;
-            _next = 0;
             _error = null;
-            _busyWorkers = _workers.Length;
-            Interlocked.Increment(ref _job);
+            _done = 0;
+            long job = _job + 1;
+            Volatile.Write(ref _state, (long)((ulong)(uint)job << 32)); // publishes the fields above with the job's first item
+            Volatile.Write(ref _job, job);
             if (Volatile.Read(ref _sleepers) > 0)
                 lock (_sleepGate) Monitor.PulseAll(_sleepGate);
 
             t_insideJob = true;
-            try { Drain(); }
+            try { Drain(job); }
             finally { t_insideJob = false; }
 
+            // Only items another thread has claimed and is running are left to wait for.
             var spin = new SpinWait();
-            while (Volatile.Read(ref _busyWorkers) != 0) spin.SpinOnce(sleep1Threshold: -1);
+            while (Volatile.Read(ref _done) != count) spin.SpinOnce(sleep1Threshold: -1);
             _work = null;
             if (_error is { } error) throw new AggregateException("a parallel kernel failed", error);
         }
@@ -82,14 +88,20 @@ public sealed unsafe class WorkerPool : IDisposable
     private static void Invoke<T>(void* work, int index) where T : struct, IParallelWork =>
         Unsafe.AsRef<T>(work).Run(index);
 
-    private void Drain()
+    /// <summary>Claims and runs items of job <paramref name="job"/> until none is left or another job runs.</summary>
+    private void Drain(long job)
     {
         while (true)
         {
-            int i = Interlocked.Increment(ref _next) - 1;
+            long state = Volatile.Read(ref _state);
+            if ((uint)((ulong)state >> 32) != (uint)job) return;
+            int i = (int)state;
             if (i >= _count) return;
+            if (Interlocked.CompareExchange(ref _state, state + 1, state) != state) continue;
+            // Claimed: the job cannot end before this item is counted, so _invoke and _work are still its own.
             try { _invoke(_work, i); }
             catch (Exception e) { Interlocked.CompareExchange(ref _error, e, null); }
+            Interlocked.Increment(ref _done);
         }
     }
 
@@ -101,8 +113,7 @@ public sealed unsafe class WorkerPool : IDisposable
         {
             if (!WaitForJob(seen)) return;
             seen = Volatile.Read(ref _job);
-            Drain();
-            Interlocked.Decrement(ref _busyWorkers);
+            Drain(seen);
         }
     }
 
