@@ -15,6 +15,8 @@ var root = new RootCommand("ReaLM for .NET: train small language models to reaso
     DemoCommand.Create(),
     ExperimentCommand.Create(),
     PretrainCommand.Create(),
+    SftCommand.Create(),
+    RlCommand.Create(),
     EvalCommand.Create(),
     TrainLmCommand.Create(),
     GenerateCommand.Create(),

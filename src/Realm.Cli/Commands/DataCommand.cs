@@ -72,8 +72,9 @@ internal static class DataCommand
         var file = new Argument<string>("FILE") { Description = "The JSONL dataset to check." };
         var skipBad = new Option<bool>("--skip-bad-lines") { Description = "Go on past malformed lines and list them all, instead of stopping at the first." };
         var command = new Command("validate",
-            "Check a dataset: the schema of every line, unique ids, first_error_step null for correct routes and within 1..steps+1 for wrong ones; "
-            + "for built-in domains also that each answer is the expert's and each route is marked correct exactly when its answer verifies. "
+            "Check a dataset: the schema of every line, unique ids, first_error_step null for correct routes and within 1..steps+1 for wrong ones, "
+            + "each route marked correct exactly when its answer verifies (built-in domains: their checker; others: exact match after normalising); "
+            + "for built-in domains also that each answer is the expert's. "
             + "Prints counts per split and the problems found (the first 50, with file:line); exits 1 if there is any.")
         {
             file, skipBad,

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Realm.Data;
 using Realm.Domains;
+using Realm.Engine.Lora;
 using Realm.Engine.Model;
 using Realm.Engine.Tokenizers;
 using Realm.Evaluation;
@@ -16,9 +17,14 @@ internal static class EvalCommand
     public static Command Create()
     {
         var common = new CommonOptions();
-        var model = new Option<string>("--model") { Description = "Model directory (config.json, model.safetensors, tokenizer.json).", Required = true };
+        var model = new Option<string>("--model")
+        {
+            Description = "Model directory (config.json, model.safetensors, tokenizer.json); prompts go through its chat template when tokenizer_config.json has one.",
+            Required = true,
+        };
+        var adapter = new Option<string?>("--adapter") { Description = "LoRA adapter directory (PEFT files, e.g. from realm sft or realm rl) to apply to the model." };
         var data = new Option<string>("--data") { Description = "Problems as JSONL (the dataset schema); routes are needed for 'with routes'.", Required = true };
-        var splits = new Option<string>("--splits") { Description = "Comma-separated splits to evaluate.", DefaultValueFactory = _ => "id,ood" };
+        var splits = new Option<string?>("--splits") { Description = "Comma-separated splits to evaluate (default: id and ood, those the file has)." };
         var maxRoutes = new Option<int>("--max-routes") { Description = "Kmax: routes shown per problem 'with routes' (fixed, seeded, mixed).", DefaultValueFactory = _ => 3 };
         var passK = new Option<int>("--pass-k") { Description = "Also sample k answers per problem (no routes) for pass@k and maj@k; 0 skips.", DefaultValueFactory = _ => 0 };
         var maxNew = new Option<int>("--max-new-tokens") { Description = "Longest answer generated.", DefaultValueFactory = _ => 256 };
@@ -27,7 +33,7 @@ internal static class EvalCommand
         var json = new Option<bool>("--json") { Description = "Print the result rows as JSON (results.json row format)." };
         var command = new Command("eval", "Evaluate a model on problems: accuracy with and without routes (95% Wilson intervals), verification accuracy, pass@k, maj@k.")
         {
-            model, data, splits, maxRoutes, passK, maxNew, limit, name, json,
+            model, adapter, data, splits, maxRoutes, passK, maxNew, limit, name, json,
         };
         common.AddTo(command);
         command.SetAction(result =>
@@ -35,28 +41,38 @@ internal static class EvalCommand
             using var cpu = common.CreateCpu(result);
             string dir = result.GetRequiredValue(model);
             using var llm = LlamaModel.Load(dir, cpu);
-            var tokenizer = TokenizerLoader.Load(dir);
-            var problems = ProblemJsonl.Read(result.GetRequiredValue(data)).Problems;
+            using var adapters = result.GetValue(adapter) is { } adapterDir ? LoraAdapters.Load(adapterDir, llm.Config) : null;
+            llm.Adapters = adapters;
+            var format = PromptFormat.ForModel(TokenizerLoader.Load(dir), dir);
+            string path = result.GetRequiredValue(data);
+            var problems = ProblemJsonl.Read(path).Problems;
+            var chosen = result.GetValue(splits) is { } named
+                ? named.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                : EvalSplit.All.Where(s => problems.Any(p => p.Split == s)).ToArray();
+            if (chosen.Length == 0)
+                throw new RealmException($"{path}: no problems in split id or ood (the file has {string.Join(", ", problems.Select(p => p.Split).Distinct())}); choose with --splits");
             var options = new EvaluationOptions
             {
                 MaxNewTokens = result.GetValue(maxNew), Routes = new RouteOptions { MaxRoutes = result.GetValue(maxRoutes) },
                 SampleK = result.GetValue(passK),
             };
             var rows = new List<MethodResult>();
-            foreach (var split in result.GetValue(splits)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            foreach (var split in chosen)
             {
                 var subset = problems.Where(p => p.Split == split).ToList();
                 if (result.GetValue(limit) > 0) subset = subset.Take(result.GetValue(limit)).ToList();
-                if (subset.Count == 0) throw new RealmException($"{result.GetRequiredValue(data)}: no problems in split '{split}'");
-                var domain = DomainFor(subset);
-                SplitScore score = null!;
-                ExperimentProgressView.Run<int>(observer =>
-                {
-                    observer.StageStarted($"evaluate {split} ({subset.Count} problems)", 2 * subset.Count + (options.SampleK > 0 ? subset.Count : 0));
-                    score = ModelEvaluator.Evaluate(llm, tokenizer, domain, subset, split, options, (done, _) => observer.StageProgress(done, ""));
-                    observer.StageFinished("done");
-                    return 0;
-                });
+                if (subset.Count == 0) throw new RealmException($"{path}: no problems in split '{split}'");
+                var domain = BuiltInDomains.For(subset, path);
+                // With --json, stdout holds the JSON alone: no progress lines.
+                var score = result.GetValue(json)
+                    ? ModelEvaluator.Evaluate(llm, format, domain, subset, split, options)
+                    : ExperimentProgressView.Run(observer =>
+                    {
+                        observer.StageStarted($"evaluate {split} ({subset.Count} problems)", 2 * subset.Count + (options.SampleK > 0 ? subset.Count : 0));
+                        var splitScore = ModelEvaluator.Evaluate(llm, format, domain, subset, split, options, (done, _) => observer.StageProgress(done, ""));
+                        observer.StageFinished("done");
+                        return splitScore;
+                    });
                 rows.Add(MethodResult.FromCounts(result.GetValue(name)!, split, score.Problems, score.CorrectWithRoutes, score.CorrectWithoutRoutes,
                     score.VerificationAccuracy) with
                 {
@@ -69,20 +85,12 @@ internal static class EvalCommand
                 Console.WriteLine(JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true }));
                 return 0;
             }
-            var file = new ResultsFile { Domain = rows.Count > 0 ? DomainFor(problems).Name : "", Rows = rows };
+            var file = new ResultsFile { Domain = BuiltInDomains.For(problems, path).Name, Rows = rows };
             AnsiConsole.Write(ResultsTable.Build(file, $"{Markup.Escape(dir)} (accuracy, 95% Wilson intervals)"));
             foreach (var row in rows.Where(r => r.PassAtK != null))
                 AnsiConsole.MarkupLine($"{row.Split}: pass@{row.PassAtK!.Keys.First()} {row.PassAtK.Values.First():P1}, maj@{row.MajAtK!.Keys.First()} {row.MajAtK.Values.First():P1}");
             return 0;
         });
         return command;
-    }
-
-    /// <summary>The built-in domain named by the problems, or exact-answer checking for other domains.</summary>
-    private static IDomain DomainFor(IReadOnlyList<Problem> problems)
-    {
-        var names = problems.Select(p => p.Domain).Distinct().ToList();
-        if (names.Count != 1) throw new RealmException($"the problems mix domains ({string.Join(", ", names)}); evaluate one domain at a time");
-        return BuiltInDomains.TryGet(names[0]) ?? new ExactAnswerDomain(names[0]);
     }
 }

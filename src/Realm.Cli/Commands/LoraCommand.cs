@@ -8,10 +8,6 @@ namespace Realm.Cli.Commands;
 /// <summary><c>realm lora</c>: work with LoRA adapters in PEFT format (<c>merge</c> folds one into its base model).</summary>
 internal static class LoraCommand
 {
-    // Files of a Hugging Face model directory that describe the tokenizer or generation, not the weights.
-    private static readonly string[] SideFiles =
-        ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json", "vocab.json", "merges.txt"];
-
     public static Command Create() => new("lora", "Work with LoRA adapters (PEFT adapter_config.json + adapter_model.safetensors).")
     {
         Merge(),
@@ -38,8 +34,7 @@ internal static class LoraCommand
             using var adapters = LoraAdapters.Load(adapterDir, llm.Config);
             adapters.MergeInto(llm);
             llm.Save(output);
-            foreach (var name in SideFiles.Where(n => File.Exists(Path.Combine(baseDir, n))))
-                File.Copy(Path.Combine(baseDir, name), Path.Combine(output, name), overwrite: true);
+            ModelSideFiles.Copy(baseDir, output);
             var c = adapters.Config;
             AnsiConsole.MarkupLine($"[green]merged[/] {Markup.Escape(adapterDir)} (r {c.Rank}, lora_alpha {c.Alpha}, " +
                 $"{string.Join(", ", c.Targets.Select(t => t.Name()))}) into {Markup.Escape(baseDir)} → {Markup.Escape(output)}");

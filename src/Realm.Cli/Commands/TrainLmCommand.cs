@@ -39,16 +39,15 @@ internal static class TrainLmCommand
         var ckptEvery = Opt("--checkpoint-every", d.CheckpointEvery, "Steps between checkpoints (a killed run resumes from the last one).");
         var seed = Opt("--seed", d.Seed, "Seed for initialisation and data order.");
         var skipBad = new Option<bool>("--skip-bad-lines") { Description = "Skip malformed JSONL lines (each is reported) instead of stopping." };
-        var loraRank = Opt("--lora-rank", 0, "Train LoRA adapters of this rank on the --init model instead of all its weights (0: full training). OUT then holds a PEFT adapter.");
-        var loraAlpha = Opt("--lora-alpha", 16.0, "LoRA alpha: the adapters' output is scaled by alpha / rank.");
-        var loraDropout = Opt("--lora-dropout", 0.0, "LoRA dropout on the adapters' inputs (training passes only).");
-        var loraTargets = Opt("--lora-targets", "q_proj,v_proj", "Projections to adapt: comma-separated q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj, or all-linear.");
+        var lora = new LoraFlags("Train LoRA adapters of this rank on the --init model instead of all its weights (0: full training). OUT then holds a PEFT adapter.",
+            "q_proj,v_proj");
 
         var command = new Command("train-lm", "Train a language model on a text corpus (resumes from OUT/checkpoint if present).")
         {
             data, outDir, init, dim, layers, heads, kvHeads, ffn, steps, batch, micro, seq, lr, warmup, decay, minLr, clip, wd,
-            evalEvery, evalFraction, ckptEvery, seed, skipBad, loraRank, loraAlpha, loraDropout, loraTargets,
+            evalEvery, evalFraction, ckptEvery, seed, skipBad,
         };
+        lora.AddTo(command);
         common.AddTo(command);
         command.SetAction(result =>
         {
@@ -69,8 +68,8 @@ internal static class TrainLmCommand
             ITokenizer tokenizer;
             LlamaModel model;
             string? initDir = result.GetValue(init);
-            bool lora = result.GetValue(loraRank) != 0;
-            if (lora)
+            var loraConfig = lora.Read(result, initDir ?? "");
+            if (loraConfig != null)
             {
                 // Adapters train on a fixed base, so the base always comes from --init (a checkpoint holds only the adapters).
                 if (initDir == null) throw new RealmException("--lora-rank needs --init: LoRA adapters are trained on an existing model");
@@ -106,13 +105,7 @@ internal static class TrainLmCommand
                 model.InitializeRandom(options.Seed);
             }
             using var _ = model;
-            using var adapters = lora
-                ? LoraAdapters.Create(model.Config, new LoraConfig
-                {
-                    Rank = result.GetValue(loraRank), Alpha = result.GetValue(loraAlpha), Dropout = result.GetValue(loraDropout),
-                    Targets = LoraTargets.ParseList(result.GetValue(loraTargets)!, "--lora-targets"), BaseModel = initDir!,
-                }.Validate("--lora-rank/--lora-alpha/--lora-dropout"), options.Seed)
-                : null;
+            using var adapters = loraConfig != null ? LoraAdapters.Create(model.Config, loraConfig, options.Seed) : null;
             model.Adapters = adapters;
 
             var corpus = TextCorpus.Load(result.GetRequiredValue(data), tokenizer, result.GetValue(skipBad));

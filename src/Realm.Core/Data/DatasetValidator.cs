@@ -4,10 +4,12 @@ namespace Realm.Data;
 
 /// <summary>
 /// Checks a dataset beyond its schema (which <see cref="ProblemJsonl"/> checks while reading): ids are
-/// unique; a correct route has no first error step and a wrong one's lies in 1..steps+1. For a built-in
-/// domain it also re-solves every question: the problem's answer must be the expert's, each route must
-/// be marked correct exactly when its answer verifies and must state the same answer as its text's
-/// "Answer:" line, the difficulty must be in the domain's range and the rulebook the domain's.
+/// unique; a correct route has no first error step and a wrong one's lies in 1..steps+1; each route is
+/// marked correct exactly when its answer verifies (spec §1: that is what a positive route is) and
+/// states the same answer as its text's "Answer:" line. Answers verify by the domain's checker: a
+/// built-in domain's, or <see cref="ExactAnswerDomain"/>'s for a user's own. For a built-in domain it
+/// also re-solves every question: the problem's answer must be the expert's, the difficulty must be in
+/// the domain's range and the rulebook the domain's.
 /// </summary>
 public static class DatasetValidator
 {
@@ -16,12 +18,20 @@ public static class DatasetValidator
     {
         var issues = new List<string>();
         if (file.Problems.Count == 0 && file.BadLines.Count == 0) issues.Add($"{file.Path}: no problems");
+        issues.AddRange(CheckProblems(file).Select(issue => $"{file.Path}:{issue.Line}: {issue.Message}"));
+        return issues;
+    }
+
+    /// <summary>What is wrong with each problem, by its line, in file order.</summary>
+    public static List<(int Line, string Message)> CheckProblems(ProblemJsonlFile file)
+    {
+        var issues = new List<(int, string)>();
         var idLines = new Dictionary<string, int>();
         for (int i = 0; i < file.Problems.Count; i++)
         {
             var problem = file.Problems[i];
             int line = file.Lines[i];
-            void Report(string message) => issues.Add($"{file.Path}:{line}: {message}");
+            void Report(string message) => issues.Add((line, message));
 
             if (!idLines.TryAdd(problem.Id, line)) Report($"id \"{problem.Id}\" is already used on line {idLines[problem.Id]}");
             for (int r = 0; r < problem.Routes.Count; r++)
@@ -33,8 +43,10 @@ public static class DatasetValidator
                 if (!route.Correct && route.FirstErrorStep is { } wrong && (wrong < 1 || wrong > steps + 1))
                     Report($"routes[{r}]: first_error_step {wrong} is outside 1..{steps + 1} (the route has {steps} steps)");
             }
-            if (BuiltInDomains.TryGet(problem.Domain) is { } domain)
-                foreach (var message in CheckWithExpert(domain, problem)) Report(message);
+            var messages = BuiltInDomains.TryGet(problem.Domain) is { } domain
+                ? CheckWithExpert(domain, problem)
+                : CheckRoutes(new ExactAnswerDomain(problem.Domain), problem);
+            foreach (var message in messages) Report(message);
         }
         return issues;
     }
@@ -56,11 +68,17 @@ public static class DatasetValidator
             yield return $"answer \"{problem.Answer}\" is wrong: the {domain.Name} expert gets {expert.Answer}";
             yield break;
         }
+        foreach (var message in CheckRoutes(domain, problem)) yield return message;
+    }
+
+    private static IEnumerable<string> CheckRoutes(IDomain domain, Problem problem)
+    {
         for (int r = 0; r < problem.Routes.Count; r++)
         {
             var route = problem.Routes[r];
             bool right = domain.Verify(problem, route.Answer);
-            if (route.Correct && !right) yield return $"routes[{r}]: marked correct but its answer \"{route.Answer}\" is wrong";
+            if (route.Correct && !right)
+                yield return $"routes[{r}]: marked correct but its answer \"{route.Answer}\" is wrong (the problem's answer is \"{problem.Answer}\")";
             if (!route.Correct && right) yield return $"routes[{r}]: marked wrong but its answer \"{route.Answer}\" is right";
             if (RouteText.ExtractAnswer(route.Text) is { } stated && stated != route.Answer.Trim())
                 yield return $"routes[{r}]: answer \"{route.Answer}\" differs from its text's \"Answer: {stated}\"";

@@ -2,7 +2,6 @@ using Realm.Data;
 using Realm.Domains;
 using Realm.Engine.Generation;
 using Realm.Engine.Model;
-using Realm.Engine.Tokenizers;
 using Realm.Method;
 
 namespace Realm.Evaluation;
@@ -31,10 +30,10 @@ public sealed record SplitScore(string Split, int Problems, int CorrectWithRoute
     public double? VerificationAccuracy => EverVerified && RoutesShown > 0 ? (double)RoutesJudgedRight / RoutesShown : null;
 }
 
-/// <summary>Runs a model over a split's problems with and without routes and scores what it writes.</summary>
+/// <summary>Runs a model over a split's problems with and without routes, in its prompt format, and scores what it writes.</summary>
 public static class ModelEvaluator
 {
-    public static SplitScore Evaluate(LlamaModel model, ITokenizer tokenizer, IDomain domain, IReadOnlyList<Problem> problems,
+    public static SplitScore Evaluate(LlamaModel model, PromptFormat format, IDomain domain, IReadOnlyList<Problem> problems,
         string split, EvaluationOptions options, Action<int, int>? progress = null)
     {
         var withRoutes = problems.Select(p => MrpvPrompts.ForEvaluation(p, options.Routes, options.RouteSeed)).ToList();
@@ -42,9 +41,9 @@ public static class ModelEvaluator
         int total = 2 * problems.Count + (options.SampleK > 0 ? problems.Count : 0), done = 0;
         void Tick(int n) { done += n; progress?.Invoke(done, total); }
 
-        var greedy = new SamplingOptions { Greedy = true, MaxNewTokens = options.MaxNewTokens, StopTokens = tokenizer.StopIds() };
-        var routedOut = Generate(model, tokenizer, withRoutes, greedy, options.BatchSize, 1, Tick);
-        var plainOut = Generate(model, tokenizer, plain, greedy, options.BatchSize, 1, Tick);
+        var greedy = new SamplingOptions { Greedy = true, MaxNewTokens = options.MaxNewTokens, StopTokens = format.StopIds };
+        var routedOut = Generate(model, format, withRoutes, greedy, options.BatchSize, 1, Tick);
+        var plainOut = Generate(model, format, plain, greedy, options.BatchSize, 1, Tick);
 
         int correctRoutes = 0, correctPlain = 0, shown = 0, judgedRight = 0;
         bool everVerified = false;
@@ -68,9 +67,9 @@ public static class ModelEvaluator
             var sampling = new SamplingOptions
             {
                 MaxNewTokens = options.MaxNewTokens, Temperature = options.SampleTemperature, Seed = options.SampleSeed,
-                StopTokens = tokenizer.StopIds(),
+                StopTokens = format.StopIds,
             };
-            var samples = Generate(model, tokenizer, plain, sampling, options.BatchSize, options.SampleK, Tick);
+            var samples = Generate(model, format, plain, sampling, options.BatchSize, options.SampleK, Tick);
             double pass = 0, maj = 0;
             for (int i = 0; i < problems.Count; i++)
             {
@@ -87,12 +86,12 @@ public static class ModelEvaluator
     }
 
     /// <summary>Greedy accuracy without routes: the quick held-out check logged during training.</summary>
-    public static double AccuracyWithoutRoutes(LlamaModel model, ITokenizer tokenizer, IDomain domain, IReadOnlyList<Problem> problems,
+    public static double AccuracyWithoutRoutes(LlamaModel model, PromptFormat format, IDomain domain, IReadOnlyList<Problem> problems,
         int maxNewTokens)
     {
         if (problems.Count == 0) return 0;
-        var greedy = new SamplingOptions { Greedy = true, MaxNewTokens = maxNewTokens, StopTokens = tokenizer.StopIds() };
-        var outputs = Generate(model, tokenizer, problems.Select(MrpvPrompts.Plain).ToList(), greedy, 64, 1, _ => { });
+        var greedy = new SamplingOptions { Greedy = true, MaxNewTokens = maxNewTokens, StopTokens = format.StopIds };
+        var outputs = Generate(model, format, problems.Select(MrpvPrompts.Plain).ToList(), greedy, 64, 1, _ => { });
         int correct = 0;
         for (int i = 0; i < problems.Count; i++)
             if (MrpvOutput.Parse(outputs[i][0]).Answer is { } answer && domain.Verify(problems[i], answer)) correct++;
@@ -100,10 +99,10 @@ public static class ModelEvaluator
     }
 
     /// <summary>Completions (text, EOS removed) for each prompt, <paramref name="perPrompt"/> each, in batches.</summary>
-    private static List<string>[] Generate(LlamaModel model, ITokenizer tokenizer, IReadOnlyList<MrpvPrompt> prompts,
+    private static List<string>[] Generate(LlamaModel model, PromptFormat format, IReadOnlyList<MrpvPrompt> prompts,
         SamplingOptions sampling, int batchSize, int perPrompt, Action<int> tick)
     {
-        var ids = prompts.Select(p => tokenizer.EncodePrompt(p.Text)).ToList();
+        var ids = prompts.Select(format.EncodePrompt).ToList();
         int longest = ids.Count == 0 ? 1 : ids.Max(p => p.Length);
         using var generator = new Generator(model, Math.Max(1, batchSize), longest + sampling.MaxNewTokens);
         var results = new List<string>[prompts.Count];
@@ -117,7 +116,7 @@ public static class ModelEvaluator
         }
         for (int i = 0; i < prompts.Count; i++)
             results[i] = Enumerable.Range(0, perPrompt)
-                .Select(k => tokenizer.DecodeCompletion(completions[i * perPrompt + k].Tokens)).ToList();
+                .Select(k => format.DecodeCompletion(completions[i * perPrompt + k].Tokens)).ToList();
         return results;
     }
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using Realm.Data;
+using Realm.Engine.Compute;
 using Realm.Engine.Tokenizers;
 using Realm.Training;
 
@@ -41,13 +42,35 @@ public static class TrainingExamples
     /// Guided distillation (spec §1.1): the question alone (no rulebook, no routes) → the teacher's
     /// verified route as the student's own reasoning. Routes whose answer does not verify are never used.
     /// </summary>
-    public static IEnumerable<PromptCompletion> Distillation(ITokenizer tokenizer, IEnumerable<Problem> problems)
+    public static IEnumerable<PromptCompletion> Distillation(PromptFormat format, IEnumerable<Problem> problems)
     {
         foreach (var problem in problems)
             foreach (var route in problem.Routes.Where(r => r.Correct))
             {
                 var prompt = MrpvPrompts.Plain(problem);
-                yield return Tokenize(tokenizer, prompt, Completion(prompt, route, verify: false));
+                yield return format.Tokenize(prompt, Completion(prompt, route, verify: false));
             }
+    }
+
+    /// <summary>
+    /// Solutions as training pairs, a share of them with routes to verify: with probability
+    /// <paramref name="routeShare"/> the prompt also shows 1..Kmax of the problem's routes (mixed, shuffled)
+    /// and the answer opens with a verdict on each, so the model learns MRPV's answer format before RL
+    /// asks for it; otherwise it is the question alone, as in <see cref="Distillation"/>. Seeded.
+    /// </summary>
+    public static List<PromptCompletion> WithRoutes(PromptFormat format, IEnumerable<(Problem Problem, Route Solution)> solutions,
+        double routeShare, int maxRoutes, ulong seed)
+    {
+        var rng = new SplitMix64(seed);
+        var options = new RouteOptions { MaxRoutes = maxRoutes };
+        var examples = new List<PromptCompletion>();
+        foreach (var (problem, solution) in solutions)
+        {
+            double alpha = rng.NextDouble() < 1 - routeShare ? 0 : (1 + rng.NextInt(maxRoutes)) / (double)maxRoutes;
+            var prompt = alpha == 0 ? MrpvPrompts.Plain(problem)
+                : MrpvPrompts.Sample(problem, 1.0, options with { MaxRoutes = EaaiSchedule.RouteCount(alpha, maxRoutes) }, EaaiSchedule.AlwaysOn, ref rng);
+            examples.Add(format.Tokenize(prompt, Completion(prompt, solution)));
+        }
+        return examples;
     }
 }

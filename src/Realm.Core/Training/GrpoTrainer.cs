@@ -5,7 +5,6 @@ using Realm.Engine.Compute;
 using Realm.Engine.Generation;
 using Realm.Engine.IO;
 using Realm.Engine.Model;
-using Realm.Engine.Tokenizers;
 using Realm.Method;
 
 namespace Realm.Training;
@@ -17,7 +16,7 @@ public sealed record GrpoProgress(long Step, int TotalSteps, double RewardMean, 
 
 /// <summary>
 /// GRPO (spec §1.2): each step samples prompts from the problems through a prompt policy (plain, or MRPV
-/// with EAAI fading), generates G completions per prompt with the batched KV-cache generator, scores
+/// with EAAI fading) in the model's prompt format, generates G completions per prompt with the batched KV-cache generator, scores
 /// them with a reward plug-in, turns rewards into group-relative advantages, and takes μ clipped
 /// policy-gradient updates, with an optional k3 KL to the frozen starting policy. All randomness comes
 /// from one seeded generator saved in checkpoints, so a killed run resumes to the same result. With LoRA
@@ -27,7 +26,7 @@ public sealed record GrpoProgress(long Step, int TotalSteps, double RewardMean, 
 public sealed class GrpoTrainer
 {
     private readonly LlamaModel _model;
-    private readonly ITokenizer _tokenizer;
+    private readonly PromptFormat _format;
     private readonly IDomain _domain;
     private readonly IReadOnlyList<Problem> _problems;
     private readonly IPromptPolicy _policy;
@@ -37,13 +36,13 @@ public sealed class GrpoTrainer
 
     private const string ReferenceDirectory = "reference";
 
-    public GrpoTrainer(LlamaModel model, ITokenizer tokenizer, IDomain domain, IReadOnlyList<Problem> problems,
+    public GrpoTrainer(LlamaModel model, PromptFormat format, IDomain domain, IReadOnlyList<Problem> problems,
         IPromptPolicy policy, IRewardFunction reward, GrpoConfig config, string? checkpointDir)
     {
         config.Validate();
         if (problems.Count == 0) throw new RealmException("GRPO needs at least one problem");
         _model = model;
-        _tokenizer = tokenizer;
+        _format = format;
         _domain = domain;
         _problems = problems;
         _policy = policy;
@@ -147,7 +146,6 @@ public sealed class GrpoTrainer
                     (lr, norm) = updater.Apply(step * c.Iterations + iteration);
                 }
                 generator!.RefreshWeights();
-                if ((step + 1) % c.CheckpointEvery == 0 || step + 1 == c.Steps) Save(step + 1);
 
                 double mean = rewards.Average();
                 double? eval = evaluate != null && c.EvalEvery > 0 && ((step + 1) % c.EvalEvery == 0 || step + 1 == c.Steps) ? evaluate() : null;
@@ -159,6 +157,8 @@ public sealed class GrpoTrainer
                     entropySum / Math.Max(1, counted), _policy.Strength(progress),
                     samples.Average(s => (double)s.Completion.Length),
                     (generated + c.Iterations * samples.Sum(s => (long)s.Length)) / Math.Max(1e-9, clock.Elapsed.TotalSeconds), lr, norm, eval));
+                // After the report: a checkpoint at this step means its metrics line is written, so a resumed run misses none.
+                if ((step + 1) % c.CheckpointEvery == 0 || step + 1 == c.Steps) Save(step + 1);
             }
         }
         finally
@@ -171,7 +171,7 @@ public sealed class GrpoTrainer
         void Save(long done)
         {
             if (_checkpointDir == null) return;
-            TrainingCheckpoint.Save(_checkpointDir, _model, updater.Optimizer, _tokenizer,
+            TrainingCheckpoint.Save(_checkpointDir, _model, updater.Optimizer, _format.Tokenizer,
                 new TrainerState { Step = done, DataRngState = rng.State, TokensSeen = tokensSeen, Fingerprint = c.Fingerprint },
                 reference == null ? null : dir => reference.Save(Path.Combine(dir, ReferenceDirectory)));
             lastSaved = done;
@@ -194,7 +194,7 @@ public sealed class GrpoTrainer
             for (int k = 0; k < todo.Count; k++) problems.Add(_problems[rng.NextInt(_problems.Count)]);
             var prompts = new List<MrpvPrompt>(problems.Count);
             foreach (var p in problems) prompts.Add(_policy.Build(p, progress, ref rng));
-            var promptIds = prompts.Select(p => _tokenizer.EncodePrompt(p.Text)).ToList();
+            var promptIds = prompts.Select(_format.EncodePrompt).ToList();
             int longest = promptIds.Max(p => p.Length) + c.MaxNewTokens;
             if (generator == null || generator.MaxLength < longest)
             {
@@ -205,7 +205,7 @@ public sealed class GrpoTrainer
             var completions = generator.Generate(inputs, new SamplingOptions
             {
                 MaxNewTokens = c.MaxNewTokens, Temperature = c.Temperature, TopP = c.TopP, Seed = rng.NextULong(),
-                StopTokens = _tokenizer.StopIds(),
+                StopTokens = _format.StopIds,
             });
             var retry = new List<int>();
             for (int k = 0; k < todo.Count; k++)
@@ -215,7 +215,7 @@ public sealed class GrpoTrainer
                 {
                     var tokens = completions[k * c.Generations + g].Tokens;
                     generatedTokens += tokens.Length;
-                    string text = _tokenizer.DecodeCompletion(tokens);
+                    string text = _format.DecodeCompletion(tokens);
                     group.Add(new Rollout(problems[k], prompts[k], promptIds[k], tokens, _reward.Score(_domain, problems[k], prompts[k], text)));
                 }
                 groups[todo[k]] = group;

@@ -111,10 +111,11 @@ public sealed class SftTrainer
                 clockTokens += packed.Batch.Count;
             }
             var (lr, norm) = updater.Apply(step);
-            if ((step + 1) % c.CheckpointEvery == 0 || step + 1 == c.Steps) Save(step + 1);
             double? eval = evaluate != null && c.EvalEvery > 0 && ((step + 1) % c.EvalEvery == 0 || step + 1 == c.Steps) ? evaluate() : null;
             report?.Invoke(new SftProgress(step + 1, c.Steps, lossSum / Math.Max(1, completionTokens), lr, norm,
                 clockTokens / Math.Max(1e-9, clock.Elapsed.TotalSeconds), eval));
+            // After the report: a checkpoint at this step means its metrics line is written, so a resumed run misses none.
+            if ((step + 1) % c.CheckpointEvery == 0 || step + 1 == c.Steps) Save(step + 1);
         }
         return new TrainingSummary(state.Step, c.Steps, null);
     }

@@ -18,6 +18,29 @@ public static class ChatModels
     public static string CreateChatMl(TempDirectory dir, string name = "chatml")
     {
         string model = dir.File(name);
+        int vocab = SaveChatMlTokenizer(model);
+        SaveRandomModel(model, NewConfig(vocab));
+        return model;
+    }
+
+    /// <summary>
+    /// A Hugging Face Qwen2 directory as a user has one, in miniature: model_type qwen2 (q/k/v biases), an
+    /// untied output head, vocab_size padded beyond the tokenizer's ids as Qwen's is, and the ChatML
+    /// tokenizer with Qwen2.5's chat template. <paramref name="hidden"/> and <paramref name="layers"/> vary the shape.
+    /// </summary>
+    public static string CreateQwen2(TempDirectory dir, string name = "qwen2", int hidden = 32, int layers = 2)
+    {
+        string model = dir.File(name);
+        int vocab = SaveChatMlTokenizer(model);
+        SaveRandomModel(model, NewConfig(vocab + 8) with
+        {
+            ModelType = "qwen2", HiddenSize = hidden, NumHiddenLayers = layers, TieWordEmbeddings = false, RopeTheta = 1e6,
+        });
+        return model;
+    }
+
+    private static int SaveChatMlTokenizer(string model)
+    {
         Directory.CreateDirectory(model);
         var tokenizer = BpeTrainer.Train(s_documents, new BpeTrainerOptions { VocabSize = 400, ExtraSpecialTokens = ["<|im_start|>", "<|im_end|>"] });
         tokenizer.Save(model);
@@ -26,8 +49,7 @@ public static class ChatModels
         config["eos_token"] = "<|im_end|>";
         config["chat_template"] = ChatTemplateFixtures.Templates["qwen2.5"].Jinja;
         File.WriteAllText(configPath, config.ToJsonString());
-        SaveRandomModel(model, tokenizer.VocabSize);
-        return model;
+        return tokenizer.VocabSize;
     }
 
     /// <summary>The project's own kind of model: the byte tokenizer, no chat template.</summary>
@@ -37,17 +59,19 @@ public static class ChatModels
         Directory.CreateDirectory(model);
         var tokenizer = new ByteTokenizer();
         tokenizer.Save(model);
-        SaveRandomModel(model, tokenizer.VocabSize);
+        SaveRandomModel(model, NewConfig(tokenizer.VocabSize));
         return model;
     }
 
-    private static void SaveRandomModel(string directory, int vocabSize)
+    private static LlamaConfig NewConfig(int vocabSize) => new()
     {
-        var config = new LlamaConfig
-        {
-            HiddenSize = 32, IntermediateSize = 64, NumHiddenLayers = 2, NumAttentionHeads = 4, NumKeyValueHeads = 2,
-            VocabSize = vocabSize, MaxPositionEmbeddings = 512, TieWordEmbeddings = true,
-        }.Validate("test config");
+        HiddenSize = 32, IntermediateSize = 64, NumHiddenLayers = 2, NumAttentionHeads = 4, NumKeyValueHeads = 2,
+        VocabSize = vocabSize, MaxPositionEmbeddings = 512, TieWordEmbeddings = true,
+    };
+
+    private static void SaveRandomModel(string directory, LlamaConfig config)
+    {
+        config.Validate("test config");
         using var cpu = new Cpu(1, SimdSupport.Best);
         using var model = new LlamaModel(config, cpu);
         model.InitializeRandom(5, std: 0.3f);

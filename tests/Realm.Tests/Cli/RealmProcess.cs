@@ -13,8 +13,38 @@ public static class RealmProcess
     /// <summary>Runs realm with <paramref name="stdin"/> piped to its standard input (closed at the end), or none.</summary>
     public static Result RunWithInput(string? stdin, params string[] args)
     {
+        using var p = Start(stdin != null, args);
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (stdin != null) WriteAndClose(p.StandardInput, stdin);
+        if (!p.WaitForExit(TimeSpan.FromMinutes(5))) { p.Kill(true); throw new TimeoutException("realm " + string.Join(' ', args)); }
+        return new Result(p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>
+    /// Runs realm and kills it (SIGKILL, as a crash or an out-of-memory kill would) as soon as
+    /// <paramref name="killWhen"/> holds, checked every few milliseconds; returns when it has exited.
+    /// </summary>
+    public static Result RunUntil(Func<bool> killWhen, params string[] args)
+    {
+        using var p = Start(redirectInput: false, args);
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(5);
+        while (!p.HasExited && !killWhen())
+        {
+            if (DateTime.UtcNow > deadline) { p.Kill(true); throw new TimeoutException("realm " + string.Join(' ', args)); }
+            Thread.Sleep(5);
+        }
+        if (!p.HasExited) p.Kill(entireProcessTree: true);
+        p.WaitForExit();
+        return new Result(p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    private static Process Start(bool redirectInput, string[] args)
+    {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        if (stdin != null)
+        if (redirectInput)
         {
             psi.RedirectStandardInput = true;
             psi.StandardInputEncoding = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
@@ -22,12 +52,7 @@ public static class RealmProcess
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "realm.dll"));
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment["REALM_THREADS"] = "2";
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (stdin != null) WriteAndClose(p.StandardInput, stdin);
-        if (!p.WaitForExit(TimeSpan.FromMinutes(5))) { p.Kill(true); throw new TimeoutException("realm " + string.Join(' ', args)); }
-        return new Result(p.ExitCode, stdout.Result, stderr.Result);
+        return Process.Start(psi)!;
     }
 
     // A process that stops before reading its input (e.g. on a user error) closes the pipe: not a failure here.

@@ -123,7 +123,7 @@ public class LoraTrainingTests
     };
 
     private static GrpoTrainer GrpoTrainer(LlamaModel model, string? dir) =>
-        new(model, Tokenizer, new FakeDomain(), Problems(), new PlainPromptPolicy(), new DigitReward(), Grpo, dir);
+        new(model, PromptFormat.Plain(Tokenizer), new FakeDomain(), Problems(), new PlainPromptPolicy(), new DigitReward(), Grpo, dir);
 
     [Fact]
     public void GrpoOnAdaptersUsesTheBaseAsKlReferenceAndResumesExactly()
@@ -145,7 +145,7 @@ public class LoraTrainingTests
         {
             fresh.Adapters = freshAdapters;
             var single = new List<GrpoProgress>();
-            new GrpoTrainer(fresh, Tokenizer, new FakeDomain(), Problems(), new PlainPromptPolicy(), new DigitReward(),
+            new GrpoTrainer(fresh, PromptFormat.Plain(Tokenizer), new FakeDomain(), Problems(), new PlainPromptPolicy(), new DigitReward(),
                 Grpo with { Steps = 1, Iterations = 1 }, null).Run(single.Add);
             Assert.Equal(0, single[0].Kl);
         }

@@ -95,7 +95,7 @@ public class GrpoTests
         using var cpu = TestSupport.NewCpu(SimdSupport.Best);
         using var model = TinyModel(cpu);
         var history = new List<GrpoProgress>();
-        new GrpoTrainer(model, Tokenizer, new FakeDomain(), Problems(), new PlainPromptPolicy(), new DigitReward(), Config, null)
+        new GrpoTrainer(model, PromptFormat.Plain(Tokenizer), new FakeDomain(), Problems(), new PlainPromptPolicy(), new DigitReward(), Config, null)
             .Run(history.Add);
         double first = history.Take(5).Average(h => h.RewardMean), last = history.TakeLast(5).Average(h => h.RewardMean);
         Assert.True(last > first + 0.3, $"mean reward {first:F3} → {last:F3}");
@@ -108,18 +108,18 @@ public class GrpoTests
         using var cpu = TestSupport.NewCpu(SimdSupport.Best);
         var config = Config with { Steps = 4, Beta = 0.05, Iterations = 2, CheckpointEvery = 2 };
         using var straight = TinyModel(cpu);
-        new GrpoTrainer(straight, Tokenizer, new FakeDomain(), Problems(), new PlainPromptPolicy(), new DigitReward(), config, null).Run();
+        new GrpoTrainer(straight, PromptFormat.Plain(Tokenizer), new FakeDomain(), Problems(), new PlainPromptPolicy(), new DigitReward(), config, null).Run();
 
         using var dir = new TempDirectory();
         using (var first = TinyModel(cpu))
         {
             using var cts = new CancellationTokenSource();
-            var trainer = new GrpoTrainer(first, Tokenizer, new FakeDomain(), Problems(), new PlainPromptPolicy(), new DigitReward(), config, dir.Path);
+            var trainer = new GrpoTrainer(first, PromptFormat.Plain(Tokenizer), new FakeDomain(), Problems(), new PlainPromptPolicy(), new DigitReward(), config, dir.Path);
             Assert.ThrowsAny<OperationCanceledException>(() => trainer.Run(p => { if (p.Step == 3) cts.Cancel(); }, cts.Token));
         }
         using var resumed = TinyModel(cpu);
         var steps = new List<long>();
-        new GrpoTrainer(resumed, Tokenizer, new FakeDomain(), Problems(), new PlainPromptPolicy(), new DigitReward(), config, dir.Path)
+        new GrpoTrainer(resumed, PromptFormat.Plain(Tokenizer), new FakeDomain(), Problems(), new PlainPromptPolicy(), new DigitReward(), config, dir.Path)
             .Run(p => steps.Add(p.Step));
         Assert.Equal(new long[] { 4 }, steps);
         Assert.Equal(straight.Weights.Span.ToArray(), resumed.Weights.Span.ToArray());

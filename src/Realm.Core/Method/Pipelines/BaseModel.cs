@@ -1,5 +1,4 @@
 using Realm.Data;
-using Realm.Engine.Compute;
 using Realm.Engine.Model;
 using Realm.Engine.Tokenizers;
 using Realm.Training;
@@ -22,29 +21,17 @@ public static class BaseModel
     }.Validate("experiment model settings");
 
     /// <summary>Half of the general problems plain, half with 1..Kmax mixed routes and the verdicts.</summary>
-    public static List<PromptCompletion> Corpus(IReadOnlyList<Problem> general, ITokenizer tokenizer, int maxRoutes, ulong seed)
-    {
-        var rng = new SplitMix64(seed);
-        var examples = new List<PromptCompletion>(general.Count);
-        var options = new RouteOptions { MaxRoutes = maxRoutes };
-        foreach (var problem in general)
-        {
-            var expert = problem.Routes.FirstOrDefault(r => r.Correct);
-            if (expert == null) continue;
-            double alpha = rng.NextDouble() < 0.5 ? 0 : (1 + rng.NextInt(maxRoutes)) / (double)maxRoutes;
-            var prompt = alpha == 0 ? MrpvPrompts.Plain(problem) : MrpvPrompts.Sample(problem, 1.0, options with { MaxRoutes = EaaiSchedule.RouteCount(alpha, maxRoutes) }, EaaiSchedule.AlwaysOn, ref rng);
-            examples.Add(TrainingExamples.Tokenize(tokenizer, prompt, TrainingExamples.Completion(prompt, expert)));
-        }
-        return examples;
-    }
+    public static List<PromptCompletion> Corpus(IReadOnlyList<Problem> general, PromptFormat format, int maxRoutes, ulong seed) =>
+        TrainingExamples.WithRoutes(format,
+            general.SelectMany(p => p.Routes.Where(r => r.Correct).Take(1).Select(expert => (p, expert))), 0.5, maxRoutes, seed);
 
     public static LlamaModel Pretrain(ExperimentContext ctx)
     {
         var c = ctx.Config;
         var model = new LlamaModel(Config(c, ctx.Tokenizer), ctx.Cpu);
         model.InitializeRandom(c.Seed);
-        TrainingRuns.Sft(ctx, "Base", model, Corpus(ctx.General, ctx.Tokenizer, c.MaxRoutes, c.Seed + 1), c.PretrainSteps,
-            ctx.WorkDirectory("base"), c.Seed + 2, fromScratch: true);
+        TrainingRuns.Sft(ctx, "Base", model, Corpus(ctx.General, ctx.Format, c.MaxRoutes, c.Seed + 1),
+            c.Sft(c.PretrainSteps, c.Seed + 2, fromScratch: true), ctx.WorkDirectory("base"));
         return model;
     }
 }

@@ -24,8 +24,8 @@ public sealed class CotSynthesizerMethod : ITrainingMethod
             var expert = problem.Routes.FirstOrDefault(r => r.Correct);
             if (expert == null) continue;
             var prompt = MrpvPrompts.Sample(problem, 1.0, options, EaaiSchedule.AlwaysOn, ref rng);
-            examples.Add(TrainingExamples.Tokenize(ctx.Tokenizer, prompt, TrainingExamples.Completion(prompt, expert, verify: false)));
+            examples.Add(ctx.Format.Tokenize(prompt, TrainingExamples.Completion(prompt, expert, verify: false)));
         }
-        TrainingRuns.Sft(ctx, Name, model, examples, ctx.Config.MethodSftSteps, workDirectory, ctx.Config.Seed + 32);
+        TrainingRuns.Sft(ctx, Name, model, examples, ctx.Config.Sft(ctx.Config.MethodSftSteps, ctx.Config.Seed + 32, fromScratch: false), workDirectory);
     }
 }

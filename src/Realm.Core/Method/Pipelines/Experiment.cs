@@ -124,8 +124,8 @@ public static class Experiment
         Stage(ctx, "SFT", () =>
         {
             var model = ctx.Load("Base");
-            TrainingRuns.Sft(ctx, "SFT (guided distillation)", model, DistillationData(ctx), c.SftSteps, ctx.WorkDirectory("distill"), c.Seed + 3,
-                fromScratch: true);
+            TrainingRuns.Sft(ctx, "SFT (guided distillation)", model, DistillationData(ctx), c.Sft(c.SftSteps, c.Seed + 3, fromScratch: true),
+                ctx.WorkDirectory("distill"));
             return model;
         });
         var methods = Methods(c);
@@ -154,9 +154,9 @@ public static class Experiment
     /// </summary>
     public static List<PromptCompletion> DistillationData(ExperimentContext ctx)
     {
-        var domain = TrainingExamples.Distillation(ctx.Tokenizer, ctx.Train).ToList();
+        var domain = TrainingExamples.Distillation(ctx.Format, ctx.Train).ToList();
         int replay = (int)Math.Round(domain.Count * ctx.Config.GeneralReplay / (1 - ctx.Config.GeneralReplay));
-        var general = BaseModel.Corpus(ctx.General, ctx.Tokenizer, ctx.Config.MaxRoutes, ctx.Config.Seed + 4);
+        var general = BaseModel.Corpus(ctx.General, ctx.Format, ctx.Config.MaxRoutes, ctx.Config.Seed + 4);
         return [.. domain, .. general.Take(replay)];
     }
 
@@ -202,7 +202,7 @@ public static class Experiment
         foreach (var (split, problems) in new[] { (EvalSplit.Id, ctx.TestId), (EvalSplit.Ood, ctx.TestOod) })
         {
             ctx.Observer.StageStarted($"evaluate {label} ({split})", 2 * problems.Count + (options.SampleK > 0 ? problems.Count : 0));
-            var score = ModelEvaluator.Evaluate(model, ctx.Tokenizer, ctx.Domain, problems, split, options, (done, _) => ctx.Observer.StageProgress(done, ""));
+            var score = ModelEvaluator.Evaluate(model, ctx.Format, ctx.Domain, problems, split, options, (done, _) => ctx.Observer.StageProgress(done, ""));
             ctx.Observer.StageFinished($"with routes {score.AccuracyWithRoutes:P1}, without {score.AccuracyWithoutRoutes:P1}");
             rows.Add(MethodResult.FromCounts(label, split, score.Problems, score.CorrectWithRoutes, score.CorrectWithoutRoutes,
                 score.VerificationAccuracy) with

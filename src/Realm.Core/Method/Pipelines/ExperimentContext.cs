@@ -17,13 +17,24 @@ public interface IExperimentObserver
     void Log(string message);
 }
 
-/// <summary>Everything a stage of a comparison run needs: configuration, data, tokenizer, where to write.</summary>
+/// <summary>
+/// Everything a stage of a comparison run needs: configuration, data, tokenizer, where to write. A single
+/// fine-tuning run on a user's dataset (<c>realm sft</c>, <c>realm rl</c>) is a context too, whose
+/// configuration sets what its stage reads: seed, answer length, Kmax and the held-out check.
+/// </summary>
 public sealed class ExperimentContext
 {
     public required ExperimentConfig Config { get; init; }
     public required IDomain Domain { get; init; }
     public required IDomain GeneralDomain { get; init; }
     public required ITokenizer Tokenizer { get; init; }
+
+    /// <summary>How prompts and answers become the model's ids: plain (the project's own models) unless set to a chat format.</summary>
+    public PromptFormat Format
+    {
+        get => field ??= PromptFormat.Plain(Tokenizer);
+        init;
+    }
     public required Cpu Cpu { get; init; }
     public required IReadOnlyList<Problem> General { get; init; }
     public required IReadOnlyList<Problem> Train { get; init; }

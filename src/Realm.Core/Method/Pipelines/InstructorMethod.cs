@@ -28,17 +28,17 @@ public sealed class InstructorMethod : ITrainingMethod
         ctx.Observer.StageStarted($"{Name}: examining the student on {probe} questions", probe);
         var wrongRules = new List<int>();
         const int batch = 64;
-        var ids = prompts.Select(p => ctx.Tokenizer.EncodePrompt(p.Text)).ToList();
+        var ids = prompts.Select(ctx.Format.EncodePrompt).ToList();
         using (var generator = new Generator(model, batch, ids.Max(p => p.Length) + c.MaxNewTokens))
             for (int at = 0; at < probes.Count; at += batch)
             {
                 var chunk = Enumerable.Range(at, Math.Min(batch, probes.Count - at)).ToList();
                 var outputs = generator.Generate(chunk.Select(i => ids[i]).ToList(),
-                    new SamplingOptions { Greedy = true, MaxNewTokens = c.MaxNewTokens, StopTokens = ctx.Tokenizer.StopIds() });
+                    new SamplingOptions { Greedy = true, MaxNewTokens = c.MaxNewTokens, StopTokens = ctx.Format.StopIds });
                 for (int k = 0; k < chunk.Count; k++)
                 {
                     var problem = probes[chunk[k]];
-                    var parsed = MrpvOutput.Parse(ctx.Tokenizer.DecodeCompletion(outputs[k].Tokens));
+                    var parsed = MrpvOutput.Parse(ctx.Format.DecodeCompletion(outputs[k].Tokens));
                     if (parsed.Answer != null && ctx.Domain.Verify(problem, parsed.Answer)) continue;
                     if (MistakeDiagnosis.FirstWrongRule(ctx.Domain.Solve(problem), parsed.Thinking) is int rule) wrongRules.Add(rule);
                 }
@@ -58,7 +58,7 @@ public sealed class InstructorMethod : ITrainingMethod
             problem.Routes.Add(ctx.Domain.Solve(problem));
             targeted.Add(problem);
         }
-        var examples = TrainingExamples.Distillation(ctx.Tokenizer, targeted.Concat(ctx.Train.Take(wanted))).ToList();
-        TrainingRuns.Sft(ctx, Name, model, examples, c.MethodSftSteps, workDirectory, c.Seed + 52);
+        var examples = TrainingExamples.Distillation(ctx.Format, targeted.Concat(ctx.Train.Take(wanted))).ToList();
+        TrainingRuns.Sft(ctx, Name, model, examples, c.Sft(c.MethodSftSteps, c.Seed + 52, fromScratch: false), workDirectory);
     }
 }

@@ -49,8 +49,8 @@ public sealed class RealmMethod : ITrainingMethod
         {
             string label = _rounds == 1 ? Name : $"{Name} round {round + 1}";
             if (round > 0)
-                TrainingRuns.Sft(ctx, label, model, OwnVerifiedReasoning(ctx, model), Math.Max(1, c.MethodSftSteps / (2 * _rounds)),
-                    Path.Combine(workDirectory, $"sft-{round}"), c.Seed + 70 + (ulong)round);
+                TrainingRuns.Sft(ctx, label, model, OwnVerifiedReasoning(ctx, model),
+                    c.Sft(Math.Max(1, c.MethodSftSteps / (2 * _rounds)), c.Seed + 70 + (ulong)round, fromScratch: false), Path.Combine(workDirectory, $"sft-{round}"));
             TrainingRuns.Grpo(ctx, label, model, policy, reward, grpo with { Seed = grpo.Seed + (ulong)round }, Path.Combine(workDirectory, $"rl-{round}"));
         }
     }
@@ -60,18 +60,18 @@ public sealed class RealmMethod : ITrainingMethod
     {
         var c = ctx.Config;
         var prompts = ctx.Train.Select(MrpvPrompts.Plain).ToList();
-        var ids = prompts.Select(p => ctx.Tokenizer.EncodePrompt(p.Text)).ToList();
+        var ids = prompts.Select(ctx.Format.EncodePrompt).ToList();
         using var generator = new Generator(model, 64, ids.Max(p => p.Length) + c.MaxNewTokens);
-        var outputs = generator.Generate(ids, new SamplingOptions { Greedy = true, MaxNewTokens = c.MaxNewTokens, StopTokens = ctx.Tokenizer.StopIds() });
+        var outputs = generator.Generate(ids, new SamplingOptions { Greedy = true, MaxNewTokens = c.MaxNewTokens, StopTokens = ctx.Format.StopIds });
         var keep = new List<PromptCompletion>();
         for (int i = 0; i < outputs.Count; i++)
         {
-            string text = ctx.Tokenizer.DecodeCompletion(outputs[i].Tokens);
+            string text = ctx.Format.DecodeCompletion(outputs[i].Tokens);
             var parsed = MrpvOutput.Parse(text);
             if (parsed.FormatOk(0) && parsed.Answer != null && ctx.Domain.Verify(ctx.Train[i], parsed.Answer))
-                keep.Add(TrainingExamples.Tokenize(ctx.Tokenizer, prompts[i], text));
+                keep.Add(ctx.Format.Tokenize(prompts[i], text));
         }
         ctx.Observer.Log($"ReaLM-R1 iteration: {keep.Count} of {ctx.Train.Count} own answers verified and kept");
-        return keep.Count > 0 ? keep : TrainingExamples.Distillation(ctx.Tokenizer, ctx.Train).ToList();
+        return keep.Count > 0 ? keep : TrainingExamples.Distillation(ctx.Format, ctx.Train).ToList();
     }
 }

@@ -22,7 +22,7 @@ public sealed class RftMethod : ITrainingMethod
         var rng = new Engine.Compute.SplitMix64(c.Seed + 21);
         var problems = Enumerable.Range(0, questions).Select(_ => ctx.Train[rng.NextInt(ctx.Train.Count)]).ToList();
         var prompts = problems.Select(MrpvPrompts.Plain).ToList();
-        var ids = prompts.Select(p => ctx.Tokenizer.EncodePrompt(p.Text)).ToList();
+        var ids = prompts.Select(ctx.Format.EncodePrompt).ToList();
 
         ctx.Observer.StageStarted($"{Name}: sampling {questions * c.RlGenerations:N0} answers", questions);
         var keep = new List<PromptCompletion>();
@@ -33,16 +33,16 @@ public sealed class RftMethod : ITrainingMethod
             {
                 var chunk = Enumerable.Range(at, Math.Min(batch, problems.Count - at)).ToList();
                 var outputs = generator.Generate(chunk.SelectMany(i => Enumerable.Repeat(ids[i], c.RlGenerations)).ToList(),
-                    new SamplingOptions { MaxNewTokens = c.MaxNewTokens, Seed = c.Seed + (ulong)at, StopTokens = ctx.Tokenizer.StopIds() });
+                    new SamplingOptions { MaxNewTokens = c.MaxNewTokens, Seed = c.Seed + (ulong)at, StopTokens = ctx.Format.StopIds });
                 for (int k = 0; k < outputs.Count; k++)
                 {
                     int i = chunk[k / c.RlGenerations];
                     var tokens = outputs[k].Tokens;
-                    string text = ctx.Tokenizer.DecodeCompletion(tokens);
+                    string text = ctx.Format.DecodeCompletion(tokens);
                     var parsed = MrpvOutput.Parse(text);
                     if (!parsed.FormatOk(0) || parsed.Answer == null || !ctx.Domain.Verify(problems[i], parsed.Answer)) continue;
                     if (seen.Add(problems[i].Id + "\n" + text))
-                        keep.Add(TrainingExamples.Tokenize(ctx.Tokenizer, prompts[i], text));
+                        keep.Add(ctx.Format.Tokenize(prompts[i], text));
                 }
                 ctx.Observer.StageProgress(Math.Min(problems.Count, at + batch), $"{keep.Count:N0} verified answers kept");
             }
@@ -52,6 +52,6 @@ public sealed class RftMethod : ITrainingMethod
             ctx.Observer.Log($"{Name}: the student solved no sampled question; nothing to fine-tune on");
             return;
         }
-        TrainingRuns.Sft(ctx, Name, model, keep, c.MethodSftSteps, workDirectory, c.Seed + 22);
+        TrainingRuns.Sft(ctx, Name, model, keep, c.Sft(c.MethodSftSteps, c.Seed + 22, fromScratch: false), workDirectory);
     }
 }

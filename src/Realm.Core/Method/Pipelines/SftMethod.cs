@@ -12,6 +12,6 @@ public sealed class SftMethod : ITrainingMethod
     public string StartsFrom => "SFT";
 
     public void Train(ExperimentContext ctx, LlamaModel model, string workDirectory) =>
-        TrainingRuns.Sft(ctx, Name, model, TrainingExamples.Distillation(ctx.Tokenizer, ctx.Train).ToList(),
-            ctx.Config.MethodSftSteps, workDirectory, ctx.Config.Seed + 11);
+        TrainingRuns.Sft(ctx, Name, model, TrainingExamples.Distillation(ctx.Format, ctx.Train).ToList(),
+            ctx.Config.Sft(ctx.Config.MethodSftSteps, ctx.Config.Seed + 11, fromScratch: false), workDirectory);
 }

@@ -5,24 +5,27 @@ using Realm.Training;
 namespace Realm.Method.Pipelines;
 
 /// <summary>Runs the trainers for a method, reporting each step to the observer and the metrics log.</summary>
-internal static class TrainingRuns
+public static class TrainingRuns
 {
     /// <summary>Held-out accuracy (greedy, no routes) on a fixed slice of the ID test, logged as eval_acc about eight times a stage.</summary>
     private static double QuickEval(ExperimentContext ctx, LlamaModel model) =>
-        ModelEvaluator.AccuracyWithoutRoutes(model, ctx.Tokenizer, ctx.Domain, ctx.TestId.Take(ctx.Config.QuickEvalProblems).ToList(),
+        ModelEvaluator.AccuracyWithoutRoutes(model, ctx.Format, ctx.Domain, ctx.TestId.Take(ctx.Config.QuickEvalProblems).ToList(),
             ctx.Config.MaxNewTokens);
 
-    private static int EvalEvery(ExperimentContext ctx, int steps) => ctx.Config.QuickEvalProblems > 0 ? Math.Max(1, steps / 8) : 0;
+    private static int EvalEvery(ExperimentContext ctx, int steps) =>
+        ctx.Config.QuickEvalProblems > 0 && ctx.TestId.Count > 0 ? Math.Max(1, steps / 8) : 0;
+
+    private static string HeldOut(double? accuracy) => accuracy is double a ? $", held-out {a:P0}" : "";
 
     public static void Sft(ExperimentContext ctx, string method, LlamaModel model, IReadOnlyList<PromptCompletion> examples,
-        int steps, string checkpointDir, ulong seed, bool fromScratch = false)
+        SftConfig config, string checkpointDir)
     {
-        ctx.Observer.StageStarted($"{method}: SFT on {examples.Count:N0} examples", steps);
+        ctx.Observer.StageStarted($"{method}: SFT on {examples.Count:N0} examples", config.Steps);
         ctx.RewindMetrics(method, TrainingCheckpoint.StepOf(checkpointDir));
-        var config = ctx.Config.Sft(steps, seed, fromScratch) with { EvalEvery = EvalEvery(ctx, steps) };
+        config = config with { EvalEvery = EvalEvery(ctx, config.Steps) };
         var summary = new SftTrainer(model, ctx.Tokenizer, examples, config, checkpointDir).Run(p =>
         {
-            ctx.Observer.StageProgress((int)p.Step, $"loss {p.Loss:F3}, {p.TokensPerSecond:N0} tok/s");
+            ctx.Observer.StageProgress((int)p.Step, $"loss {p.Loss:F3}, {p.TokensPerSecond:N0} tok/s{HeldOut(p.EvalAccuracy)}");
             var values = new Dictionary<string, double>
             {
                 ["loss"] = p.Loss, ["lr"] = p.LearningRate, ["grad_norm"] = p.GradNorm, ["tokens_per_s"] = p.TokensPerSecond,
@@ -39,9 +42,10 @@ internal static class TrainingRuns
         ctx.Observer.StageStarted($"{method}: RL", config.Steps);
         ctx.RewindMetrics(method, TrainingCheckpoint.StepOf(checkpointDir));
         config = config with { EvalEvery = EvalEvery(ctx, config.Steps) };
-        var summary = new GrpoTrainer(model, ctx.Tokenizer, ctx.Domain, ctx.Train, policy, reward, config, checkpointDir).Run(p =>
+        var summary = new GrpoTrainer(model, ctx.Format, ctx.Domain, ctx.Train, policy, reward, config, checkpointDir).Run(p =>
         {
-            ctx.Observer.StageProgress((int)p.Step, $"reward {p.RewardMean:F2}, acc {p.AnswerAccuracy:P0}, α {p.Strength:F2}, {p.TokensPerSecond:N0} tok/s");
+            ctx.Observer.StageProgress((int)p.Step,
+                $"reward {p.RewardMean:F2}, acc {p.AnswerAccuracy:P0}, α {p.Strength:F2}, {p.TokensPerSecond:N0} tok/s{HeldOut(p.EvalAccuracy)}");
             var values = new Dictionary<string, double>
             {
                 ["reward_mean"] = p.RewardMean, ["reward_std"] = p.RewardStd, ["answer_acc"] = p.AnswerAccuracy,

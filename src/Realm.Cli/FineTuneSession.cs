@@ -1,0 +1,132 @@
+using System.CommandLine;
+using Realm.Domains;
+using Realm.Engine.Compute;
+using Realm.Engine.Lora;
+using Realm.Engine.Model;
+using Realm.Engine.Tokenizers;
+using Realm.Evaluation;
+using Realm.Method;
+using Realm.Method.FineTuning;
+using Realm.Method.Pipelines;
+using Realm.Training;
+
+namespace Realm.Cli;
+
+/// <summary>
+/// What <c>realm sft</c> and <c>realm rl</c> train: the model with the adapters being trained (new ones,
+/// an adapter to continue, or none for full fine-tuning), its tokenizer and prompt format, and the
+/// dataset; then where the result goes. The training itself runs through the experiment's stage runners
+/// (<see cref="TrainingRuns"/>), so progress, metrics.jsonl, the held-out check and resuming are theirs.
+/// </summary>
+internal sealed class FineTuneSession : IDisposable
+{
+    public required Cpu Cpu { get; init; }
+    public required LlamaModel Model { get; init; }
+    public LoraAdapters? Adapters { get; init; }
+    public required PromptFormat Format { get; init; }
+    public required FineTuneDataset Data { get; init; }
+    public required string ModelDirectory { get; init; }
+    public required string OutDirectory { get; init; }
+
+    public string CheckpointDirectory => Path.Combine(OutDirectory, "checkpoint");
+
+    /// <summary>Loads everything the options name; every mistake is one <see cref="RealmException"/>.</summary>
+    public static FineTuneSession Open(FineTuneOptions options, ParseResult result, bool needsSolutions)
+    {
+        options.Validate(result);
+        string modelDir = result.GetRequiredValue(options.Model), output = result.GetRequiredValue(options.Out);
+        if (Path.GetFullPath(output).TrimEnd('/') == Path.GetFullPath(modelDir).TrimEnd('/'))
+            throw new RealmException($"--out {output}: must differ from --model (the model is not overwritten)");
+        string? adapterDir = result.GetValue(options.Adapter);
+        var lora = options.Lora.Read(result, modelDir);
+        if (adapterDir != null && lora != null)
+            throw new RealmException("give --adapter (continue training that adapter) or --lora-rank (train new adapters), not both");
+        ulong seed = result.GetValue(options.Seed);
+        var data = FineTuneDataset.Read(result.GetRequiredValue(options.Data), result.GetValue(options.EvalSplit)!, needsSolutions,
+            result.GetValue(options.SkipBad));
+
+        var cpu = options.Common.CreateCpu(result);
+        LlamaModel? model = null;
+        LoraAdapters? adapters = null;
+        try
+        {
+            model = LlamaModel.Load(modelDir, cpu);
+            var tokenizer = TokenizerLoader.Load(modelDir);
+            if (tokenizer.VocabSize > model.Config.VocabSize)
+                throw new RealmException($"{modelDir}: tokenizer.json has {tokenizer.VocabSize} ids but config.json's vocab_size is {model.Config.VocabSize}");
+            var format = PromptFormat.ForModel(tokenizer, modelDir);
+            adapters = adapterDir != null ? LoraAdapters.Load(adapterDir, model.Config, dropoutSeed: seed)
+                : lora != null ? LoraAdapters.Create(model.Config, lora, seed)
+                : null;
+            model.Adapters = adapters;
+            return new FineTuneSession
+            {
+                Cpu = cpu, Model = model, Adapters = adapters, Format = format, Data = data, ModelDirectory = modelDir, OutDirectory = output,
+            };
+        }
+        catch
+        {
+            adapters?.Dispose();
+            model?.Dispose();
+            cpu.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>What trains on what (plain lines, never wrapped), the problems skipped, and whether the run resumes.</summary>
+    public void Describe(string stage, string data)
+    {
+        foreach (var line in Data.Skipped) Console.WriteLine($"skipped {line}");
+        string checker = Data.Domain is ExactAnswerDomain ? "answers match after normalising case, spaces and numbers" : "built-in domain";
+        string heldOut = Data.Eval.Count > 0 ? $"{Data.Eval.Count:N0} held-out" : "no held-out problems";
+        Console.WriteLine($"{stage} on {Data.Path}: {Data.Train.Count:N0} {Data.Domain.Name} problems, {data}; {heldOut} ({checker})");
+        string trained = Adapters == null ? "all weights" : $"{Adapters.Layout.Total:N0} LoRA parameters (r {Adapters.Config.Rank}, {string.Join(",", Adapters.Config.Targets.Select(t => t.Name()))})";
+        Console.WriteLine($"model {ModelDirectory}: {Model.ParameterCount:N0} parameters, chat format {Format.Template.Name}; training {trained}; {Cpu}");
+        if (TrainingCheckpoint.Exists(CheckpointDirectory)) Console.WriteLine($"resuming from {CheckpointDirectory}");
+    }
+
+    /// <summary>The stage runners' context: the dataset's problems, OUT/metrics.jsonl, this format. Dispose its Metrics.</summary>
+    public ExperimentContext Context(ParseResult result, FineTuneOptions options, IExperimentObserver observer, CancellationToken cancel) => new()
+    {
+        Config = new ExperimentConfig
+        {
+            Domain = Data.Domain.Name, Seed = result.GetValue(options.Seed), MaxRoutes = result.GetValue(options.MaxRoutes),
+            MaxNewTokens = result.GetValue(options.MaxNewTokens), QuickEvalProblems = result.GetValue(options.EvalProblems),
+        },
+        Domain = Data.Domain, GeneralDomain = Data.Domain, Tokenizer = Format.Tokenizer, Format = Format, Cpu = Cpu,
+        General = [], Train = Data.Train, TestId = Data.Eval, TestOod = [],
+        RunDirectory = OutDirectory,
+        Metrics = MetricsLog.Resume(Path.Combine(OutDirectory, MetricsLog.DefaultFileName), long.MaxValue),
+        Observer = observer, Cancel = cancel,
+    };
+
+    /// <summary>
+    /// Writes the result into OUT: the adapter (PEFT files) and the tokenizer, or the whole model with the
+    /// base's tokenizer and generation files. Each file is written atomically.
+    /// </summary>
+    public void SaveOutput()
+    {
+        if (Adapters != null)
+        {
+            Adapters.Save(OutDirectory);
+            Format.Tokenizer.Save(OutDirectory);
+        }
+        else
+        {
+            Model.Save(OutDirectory);
+            ModelSideFiles.Copy(ModelDirectory, OutDirectory);
+        }
+        string files = Adapters != null ? "adapter_config.json, adapter_model.safetensors" : "config.json, model.safetensors";
+        Console.WriteLine($"saved {OutDirectory} ({files}, tokenizer files, {MetricsLog.DefaultFileName})");
+        string model = Adapters != null ? $"{ModelDirectory} --adapter {OutDirectory}" : OutDirectory;
+        Console.WriteLine($"evaluate it: realm eval --model {model} --data {Data.Path}");
+    }
+
+    public void Dispose()
+    {
+        Model.Adapters = null;
+        Adapters?.Dispose();
+        Model.Dispose();
+        Cpu.Dispose();
+    }
+}
