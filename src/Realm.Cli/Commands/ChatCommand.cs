@@ -21,6 +21,7 @@ internal static class ChatCommand
     {
         var common = new CommonOptions();
         var model = new Option<string>("--model") { Description = "Model directory (config.json, model.safetensors, tokenizer.json).", Required = true };
+        var adapter = new AdapterOption();
         var system = new Option<string?>("--system") { Description = "System prompt: the first message of every conversation." };
         var template = new Option<string>("--template")
         {
@@ -38,7 +39,7 @@ internal static class ChatCommand
 
         var command = new Command("chat", "Chat with a model in the terminal (or one message per line from a pipe). /reset starts over, /exit quits.")
         {
-            model, system, template, context, noThinking, date,
+            model, adapter.Option, system, template, context, noThinking, date,
         };
         sampling.AddTo(command);
         common.AddTo(command);
@@ -49,6 +50,7 @@ internal static class ChatCommand
             if (contextLength < 2) throw new RealmException($"--context must be at least 2, got {contextLength}");
             using var cpu = common.CreateCpu(result);
             using var llm = LlamaModel.Load(dir, cpu);
+            using var adapters = adapter.Attach(result, llm);
             if (!File.Exists(Path.Combine(dir, TokenizerLoader.FileName)))
                 throw new RealmException($"{dir}: no {TokenizerLoader.FileName}; chat needs the model's tokenizer");
             var tokenizer = TokenizerLoader.Load(dir);

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Text.Json;
 using Realm.Data;
 using Realm.Domains;
-using Realm.Engine.Lora;
 using Realm.Engine.Model;
 using Realm.Engine.Tokenizers;
 using Realm.Evaluation;
@@ -22,7 +21,7 @@ internal static class EvalCommand
             Description = "Model directory (config.json, model.safetensors, tokenizer.json); prompts go through its chat template when tokenizer_config.json has one.",
             Required = true,
         };
-        var adapter = new Option<string?>("--adapter") { Description = "LoRA adapter directory (PEFT files, e.g. from realm sft or realm rl) to apply to the model." };
+        var adapter = new AdapterOption();
         var data = new Option<string>("--data") { Description = "Problems as JSONL (the dataset schema); routes are needed for 'with routes'.", Required = true };
         var splits = new Option<string?>("--splits") { Description = "Comma-separated splits to evaluate (default: id and ood, those the file has)." };
         var maxRoutes = new Option<int>("--max-routes") { Description = "Kmax: routes shown per problem 'with routes' (fixed, seeded, mixed).", DefaultValueFactory = _ => 3 };
@@ -33,7 +32,7 @@ internal static class EvalCommand
         var json = new Option<bool>("--json") { Description = "Print the result rows as JSON (results.json row format)." };
         var command = new Command("eval", "Evaluate a model on problems: accuracy with and without routes (95% Wilson intervals), verification accuracy, pass@k, maj@k.")
         {
-            model, adapter, data, splits, maxRoutes, passK, maxNew, limit, name, json,
+            model, adapter.Option, data, splits, maxRoutes, passK, maxNew, limit, name, json,
         };
         common.AddTo(command);
         command.SetAction(result =>
@@ -41,8 +40,7 @@ internal static class EvalCommand
             using var cpu = common.CreateCpu(result);
             string dir = result.GetRequiredValue(model);
             using var llm = LlamaModel.Load(dir, cpu);
-            using var adapters = result.GetValue(adapter) is { } adapterDir ? LoraAdapters.Load(adapterDir, llm.Config) : null;
-            llm.Adapters = adapters;
+            using var adapters = adapter.Attach(result, llm);
             var format = PromptFormat.ForModel(TokenizerLoader.Load(dir), dir);
             string path = result.GetRequiredValue(data);
             var problems = ProblemJsonl.Read(path).Problems;

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
 using Realm.Engine.Generation;
-using Realm.Engine.Lora;
 using Realm.Engine.Model;
 using Realm.Engine.Tokenizers;
 using Spectre.Console;
@@ -15,7 +14,7 @@ internal static class GenerateCommand
     {
         var common = new CommonOptions();
         var model = new Option<string>("--model") { Description = "Model directory (config.json + model.safetensors).", Required = true };
-        var adapter = new Option<string?>("--adapter") { Description = "LoRA adapter directory (PEFT adapter_config.json + adapter_model.safetensors) to apply to the model." };
+        var adapter = new AdapterOption();
         var prompt = new Option<string?>("--prompt") { Description = "Prompt text, encoded with the model's tokenizer.json after its BOS token, if it has one (as training documents start)." };
         var promptIds = new Option<string?>("--prompt-ids") { Description = "Prompt as comma-separated token ids, e.g. 1,2,3." };
         var sampling = new SamplingFlags(defaultMaxNewTokens: 128);
@@ -25,7 +24,7 @@ internal static class GenerateCommand
         };
         var json = new Option<bool>("--json") { Description = "Print {\"ids\": [...], \"logprobs\": [...]}: generated ids and each one's log-probability." };
 
-        var command = new Command("generate", "Generate a continuation of a prompt with a KV cache.") { model, adapter, prompt, promptIds, stopIds, json };
+        var command = new Command("generate", "Generate a continuation of a prompt with a KV cache.") { model, adapter.Option, prompt, promptIds, stopIds, json };
         sampling.AddTo(command);
         common.AddTo(command);
         command.SetAction(result =>
@@ -33,8 +32,7 @@ internal static class GenerateCommand
             string dir = result.GetRequiredValue(model);
             using var cpu = common.CreateCpu(result);
             using var llm = LlamaModel.Load(dir, cpu);
-            using var adapters = result.GetValue(adapter) is { } adapterDir ? LoraAdapters.Load(adapterDir, llm.Config) : null;
-            llm.Adapters = adapters;
+            using var adapters = adapter.Attach(result, llm);
             ITokenizer? tokenizer = File.Exists(Path.Combine(dir, TokenizerLoader.FileName)) ? TokenizerLoader.Load(dir) : null;
 
             string? text = result.GetValue(prompt), ids = result.GetValue(promptIds);

@@ -76,7 +76,7 @@ public class DatasetValidatorTests
     }
 
     [Fact]
-    public void OtherDomainsGetTheSchemaAndRouteChecksOnly()
+    public void OtherDomainsGetTheSchemaAndRouteChecksWithExactAnswerMatching()
     {
         using var dir = new TempDirectory();
         string path = dir.File("other.jsonl");
@@ -84,9 +84,17 @@ public class DatasetValidatorTests
         [
             """{"id":"a","domain":"law","question":"q","answer":"yes","difficulty":9,"split":"dev","routes":[{"text":"1. x\nAnswer: no","answer":"no","correct":false,"first_error_step":3}]}""",
             """{"id":"b","domain":"law","question":"q","answer":"yes","difficulty":9,"split":"dev","routes":[{"text":"1. x\nAnswer: no","answer":"no","correct":false,"first_error_step":2}]}""",
+            """{"id":"c","domain":"law","question":"q","answer":"yes","difficulty":9,"split":"dev","routes":[{"text":"1. x\nAnswer: no","answer":"no","correct":true}]}""",
+            """{"id":"d","domain":"law","question":"q","answer":"Yes","difficulty":9,"split":"dev","routes":[{"text":"1. x\nAnswer: yes.","answer":"yes.","correct":true}]}""",
+            """{"id":"e","domain":"law","question":"q","answer":"3.50","difficulty":9,"split":"dev","routes":[{"text":"1. x\nAnswer: 3.5","answer":"3.5","correct":false,"first_error_step":1}]}""",
         ]);
         var issues = DatasetValidator.Check(ProblemJsonl.Read(path));
-        Assert.Equal($"{path}:1: routes[0]: first_error_step 3 is outside 1..2 (the route has 1 steps)", Assert.Single(issues));
+        Assert.Equal(
+        [
+            $"{path}:1: routes[0]: first_error_step 3 is outside 1..2 (the route has 1 steps)",
+            $"{path}:3: routes[0]: marked correct but its answer \"no\" is wrong (the problem's answer is \"yes\")",
+            $"{path}:5: routes[0]: marked wrong but its answer \"3.5\" is right",
+        ], issues);
     }
 
     [Fact]

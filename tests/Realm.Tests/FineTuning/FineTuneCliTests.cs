@@ -43,8 +43,8 @@ public class FineTuneCliTests
         string model = ChatModels.CreateQwen2(dir), data = WriteDataset(dir.File("sums.jsonl")), adapter = dir.File("sft");
         var baseWeights = File.ReadAllBytes(Path.Combine(model, "model.safetensors"));
 
-        var r = RealmProcess.Run("sft", "--model", model, "--data", data, "--out", adapter, "--lora-rank", "4", "--steps", "4", "--batch", "4",
-            "--lr", "1e-2", "--checkpoint-every", "2", "--eval-problems", "2", "--max-new-tokens", "8");
+        var r = RealmProcess.Run("sft", "--model", model, "--data", data, "--out", adapter, "--lora-rank", "4", "--steps", "6", "--batch", "6",
+            "--lr", "3e-2", "--warmup", "0", "--checkpoint-every", "3", "--eval-problems", "2", "--max-new-tokens", "8");
         AssertOk(r);
         Assert.Contains("12 sums problems", r.Stdout);
         Assert.Contains("chat format chatml", r.Stdout);
@@ -53,9 +53,10 @@ public class FineTuneCliTests
             Assert.True(File.Exists(Path.Combine(adapter, file)), file);
         Assert.Equal(baseWeights, File.ReadAllBytes(Path.Combine(model, "model.safetensors")));
         var metrics = MetricsLog.Read(Path.Combine(adapter, "metrics.jsonl"));
-        Assert.Equal([1L, 2, 3, 4], metrics.Select(m => m.Step));
+        Assert.Equal([1L, 2, 3, 4, 5, 6], metrics.Select(m => m.Step));
         Assert.All(metrics, m => Assert.Equal("SFT (guided distillation)", m.Method));
         Assert.Contains(metrics, m => m.Values.ContainsKey("eval_acc"));
+        Assert.True(metrics[^1].Values["loss"] < 0.8 * metrics[0].Values["loss"], string.Join(", ", metrics.Select(m => m.Values["loss"])));
 
         r = RealmProcess.Run("eval", "--model", model, "--adapter", adapter, "--data", data, "--max-new-tokens", "8", "--json");
         AssertOk(r);
@@ -63,6 +64,10 @@ public class FineTuneCliTests
         var row = Assert.Single(rows.RootElement.EnumerateArray());
         Assert.Equal("id", row.GetProperty("split").GetString());
         Assert.Equal(4, row.GetProperty("n").GetInt32());
+
+        r = RealmProcess.RunWithInput("Q: What is 2 + 3?\nA:\n", "chat", "--model", model, "--adapter", adapter, "--greedy", "--max-new-tokens", "4");
+        AssertOk(r);
+        Assert.Contains("tokens", r.Stderr);
     }
 
     [Fact]
@@ -104,17 +109,19 @@ public class FineTuneCliTests
         string model = ChatModels.CreateQwen2(dir), good = WriteDataset(dir.File("sums.jsonl"));
         string[] Sft(string data, params string[] more) => ["sft", "--model", model, "--data", data, "--out", dir.File("out"), "--steps", "1", .. more];
 
-        string noSolution = WriteDataset(dir.File("no-solution.jsonl"), (i, p) => i == 3 ? Without(p, correct: true) : p);
+        string noSolution = WriteDataset(dir.File("no-solution.jsonl"), (i, p) => i == 3 ? WithRoutes(p, p.Routes.Where(r => !r.Correct)) : p);
         RealmProcess.AssertUserError(RealmProcess.Run(Sft(noSolution)), "no-solution.jsonl:4", "problem 'sum-003' has no route marked correct");
 
-        string mislabelled = WriteDataset(dir.File("mislabelled.jsonl"), (i, p) => i == 5 ? Without(p, correct: false, relabel: true) : p);
+        string mislabelled = WriteDataset(dir.File("mislabelled.jsonl"), (i, p) => i == 5
+            ? WithRoutes(p, p.Routes.Select(r => new Route { Text = r.Text, Answer = r.Answer, Correct = true }))
+            : p);
         RealmProcess.AssertUserError(RealmProcess.Run(Sft(mislabelled)), "mislabelled.jsonl:6", "marked correct but its answer");
 
         string wrongField = dir.File("wrong-field.jsonl");
         File.WriteAllLines(wrongField, File.ReadAllLines(good).Select((line, i) => i == 1 ? line.Replace("\"correct\":true", "\"correct\":\"yes\"") : line));
         RealmProcess.AssertUserError(RealmProcess.Run(Sft(wrongField)), "wrong-field.jsonl:2", "correct");
 
-        string noRoutes = WriteDataset(dir.File("no-routes.jsonl"), (_, p) => Without(p, correct: true, negatives: true));
+        string noRoutes = WriteDataset(dir.File("no-routes.jsonl"), (_, p) => WithRoutes(p, []));
         RealmProcess.AssertUserError(RealmProcess.Run("rl", "--model", model, "--data", noRoutes, "--out", dir.File("rl")),
             "no-routes.jsonl", "no training problem has routes", "--method grpo");
 
@@ -131,13 +138,10 @@ public class FineTuneCliTests
             "adapter_model.safetensors", "adapter for a different base model");
     }
 
-    /// <summary>The problem without its correct routes (or, relabelling, with the wrong route marked correct), or without any route.</summary>
-    private static Problem Without(Problem p, bool correct, bool negatives = false, bool relabel = false) => new()
+    /// <summary>A copy of the problem with other routes.</summary>
+    internal static Problem WithRoutes(Problem p, IEnumerable<Route> routes) => new()
     {
-        Id = p.Id, Domain = p.Domain, Question = p.Question, Answer = p.Answer, Split = p.Split,
-        Routes = relabel
-            ? p.Routes.Select(r => new Route { Text = r.Text, Answer = r.Answer, Correct = true, Source = r.Source }).ToList()
-            : p.Routes.Where(r => !(correct && r.Correct) && !(negatives && !r.Correct)).ToList(),
+        Id = p.Id, Domain = p.Domain, Question = p.Question, Answer = p.Answer, Split = p.Split, Routes = routes.ToList(),
     };
 
     [Theory]

@@ -1,0 +1,23 @@
+using System.CommandLine;
+using Realm.Engine.Lora;
+using Realm.Engine.Model;
+
+namespace Realm.Cli;
+
+/// <summary><c>--adapter DIR</c> of the commands that run a model: a LoRA adapter (PEFT files) applied to it.</summary>
+internal sealed class AdapterOption
+{
+    public readonly Option<string?> Option = new("--adapter")
+    {
+        Description = "LoRA adapter directory (PEFT adapter_config.json + adapter_model.safetensors, e.g. from realm sft or realm rl) to apply to the model.",
+    };
+
+    /// <summary>Loads the adapter, if one is given, checks that it fits the model and attaches it; dispose what it returns after the model's last use.</summary>
+    public LoraAdapters? Attach(ParseResult result, LlamaModel model)
+    {
+        if (result.GetValue(Option) is not { } directory) return null;
+        var adapters = LoraAdapters.Load(directory, model.Config);
+        model.Adapters = adapters;
+        return adapters;
+    }
+}
