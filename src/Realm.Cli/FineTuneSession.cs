@@ -35,9 +35,11 @@ internal sealed class FineTuneSession : IDisposable
     {
         options.Validate(result);
         string modelDir = result.GetRequiredValue(options.Model), output = result.GetRequiredValue(options.Out);
-        if (Path.GetFullPath(output).TrimEnd('/') == Path.GetFullPath(modelDir).TrimEnd('/'))
-            throw new RealmException($"--out {output}: must differ from --model (the model is not overwritten)");
         string? adapterDir = result.GetValue(options.Adapter);
+        static bool Same(string a, string b) => Path.GetFullPath(a).TrimEnd('/') == Path.GetFullPath(b).TrimEnd('/');
+        if (Same(output, modelDir)) throw new RealmException($"--out {output}: must differ from --model (the model is not overwritten)");
+        if (adapterDir != null && Same(output, adapterDir))
+            throw new RealmException($"--out {output}: must differ from --adapter (the adapter is continued into a new directory, with its own checkpoint)");
         var lora = options.Lora.Read(result, modelDir);
         if (adapterDir != null && lora != null)
             throw new RealmException("give --adapter (continue training that adapter) or --lora-rank (train new adapters), not both");
