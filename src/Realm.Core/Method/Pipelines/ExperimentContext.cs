@@ -35,6 +35,7 @@ public sealed class ExperimentContext
         get => field ??= PromptFormat.Plain(Tokenizer);
         init;
     }
+
     public required Cpu Cpu { get; init; }
     public required IReadOnlyList<Problem> General { get; init; }
     public required IReadOnlyList<Problem> Train { get; init; }
