@@ -71,6 +71,23 @@ public class FineTuneCliTests
     }
 
     [Fact]
+    public void FullFineTuningWritesAModelDirectoryThatKeepsTheChatFormat()
+    {
+        using var dir = new TempDirectory();
+        string model = ChatModels.CreateQwen2(dir), data = WriteDataset(dir.File("sums.jsonl")), output = dir.File("full");
+        AssertOk(RealmProcess.Run("sft", "--model", model, "--data", data, "--out", output, "--steps", "1", "--batch", "2", "--eval-problems", "0"));
+        foreach (var file in new[] { "config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json" })
+            Assert.True(File.Exists(Path.Combine(output, file)), file);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(model, "tokenizer_config.json")), File.ReadAllBytes(Path.Combine(output, "tokenizer_config.json")));
+        Assert.NotEqual(File.ReadAllBytes(Path.Combine(model, "model.safetensors")), File.ReadAllBytes(Path.Combine(output, "model.safetensors")));
+
+        var r = RealmProcess.Run("rl", "--model", output, "--data", data, "--out", dir.File("rl"), "--method", "grpo", "--steps", "1", "--prompts", "1",
+            "--generations", "2", "--max-new-tokens", "4", "--eval-problems", "0");
+        AssertOk(r);
+        Assert.Contains("chat format chatml; training all weights", r.Stdout);
+    }
+
+    [Fact]
     public void RlWithLoraResumesAfterAKillToTheSameAdapter()
     {
         using var dir = new TempDirectory();
