@@ -20,6 +20,7 @@ internal static class ChatCommand
     public static Command Create()
     {
         var common = new CommonOptions();
+        var weights = new WeightsOption();
         var model = new Option<string>("--model") { Description = "Model directory (config.json, model.safetensors, tokenizer.json).", Required = true };
         var adapter = new AdapterOption();
         var system = new Option<string?>("--system") { Description = "System prompt: the first message of every conversation." };
@@ -42,15 +43,18 @@ internal static class ChatCommand
             model, adapter.Option, system, template, context, noThinking, date,
         };
         sampling.AddTo(command);
+        weights.AddTo(command);
         common.AddTo(command);
         command.SetAction(result =>
         {
             string dir = result.GetRequiredValue(model);
             int contextLength = result.GetValue(context);
             if (contextLength < 2) throw new RealmException($"--context must be at least 2, got {contextLength}");
+            string weightChoice = weights.Read(result);
             using var cpu = common.CreateCpu(result);
             using var llm = LlamaModel.Load(dir, cpu);
             using var adapters = adapter.Attach(result, llm);
+            WeightsOption.Apply(weightChoice, llm);
             if (!File.Exists(Path.Combine(dir, TokenizerLoader.FileName)))
                 throw new RealmException($"{dir}: no {TokenizerLoader.FileName}; chat needs the model's tokenizer");
             var tokenizer = TokenizerLoader.Load(dir);

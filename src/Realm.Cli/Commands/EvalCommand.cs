@@ -16,6 +16,7 @@ internal static class EvalCommand
     public static Command Create()
     {
         var common = new CommonOptions();
+        var weights = new WeightsOption();
         var model = new Option<string>("--model")
         {
             Description = "Model directory (config.json, model.safetensors, tokenizer.json); prompts go through its chat template when tokenizer_config.json has one.",
@@ -34,13 +35,16 @@ internal static class EvalCommand
         {
             model, adapter.Option, data, splits, maxRoutes, passK, maxNew, limit, name, json,
         };
+        weights.AddTo(command);
         common.AddTo(command);
         command.SetAction(result =>
         {
+            string weightChoice = weights.Read(result);
             using var cpu = common.CreateCpu(result);
             string dir = result.GetRequiredValue(model);
             using var llm = LlamaModel.Load(dir, cpu);
             using var adapters = adapter.Attach(result, llm);
+            WeightsOption.Apply(weightChoice, llm);
             var format = PromptFormat.ForModel(TokenizerLoader.Load(dir), dir);
             string path = result.GetRequiredValue(data);
             var problems = ProblemJsonl.Read(path).Problems;

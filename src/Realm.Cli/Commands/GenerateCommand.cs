@@ -13,6 +13,7 @@ internal static class GenerateCommand
     public static Command Create()
     {
         var common = new CommonOptions();
+        var weights = new WeightsOption();
         var model = new Option<string>("--model") { Description = "Model directory (config.json + model.safetensors).", Required = true };
         var adapter = new AdapterOption();
         var prompt = new Option<string?>("--prompt") { Description = "Prompt text, encoded with the model's tokenizer.json after its BOS token, if it has one (as training documents start)." };
@@ -26,13 +27,16 @@ internal static class GenerateCommand
 
         var command = new Command("generate", "Generate a continuation of a prompt with a KV cache.") { model, adapter.Option, prompt, promptIds, stopIds, json };
         sampling.AddTo(command);
+        weights.AddTo(command);
         common.AddTo(command);
         command.SetAction(result =>
         {
             string dir = result.GetRequiredValue(model);
+            string weightChoice = weights.Read(result);
             using var cpu = common.CreateCpu(result);
             using var llm = LlamaModel.Load(dir, cpu);
             using var adapters = adapter.Attach(result, llm);
+            WeightsOption.Apply(weightChoice, llm);
             ITokenizer? tokenizer = File.Exists(Path.Combine(dir, TokenizerLoader.FileName)) ? TokenizerLoader.Load(dir) : null;
 
             string? text = result.GetValue(prompt), ids = result.GetValue(promptIds);

@@ -6,7 +6,8 @@ namespace Realm.Engine.Generation;
 /// <summary>
 /// Batched sampling with a KV cache: one prefill pass over all prompts, then one token per step for every
 /// unfinished sequence. Each sequence stops at its own stop token or length. Holds the cache and a packed
-/// copy of the weights: call <see cref="RefreshWeights"/> after the model is trained further.
+/// copy of the weights (a BF16 model's own, which never change): call <see cref="RefreshWeights"/> after
+/// the model is trained further.
 /// </summary>
 public sealed class Generator : IDisposable
 {
@@ -24,13 +25,14 @@ public sealed class Generator : IDisposable
         _model = model;
         _maxBatch = maxBatch;
         _cache = new KvCache(model.Config, maxBatch, Math.Min(maxLength, model.Config.MaxPositionEmbeddings));
-        _weights = new PackedWeights(model);
+        _weights = model.Bf16Weights ?? new PackedWeights(model);
     }
 
     public int MaxLength => Math.Min(_cache.Capacity, _model.Config.MaxPositionEmbeddings);
 
     public void RefreshWeights()
     {
+        if (_model.Bf16Weights != null) return;
         _weights.Dispose();
         _weights = new PackedWeights(_model);
     }
@@ -130,7 +132,7 @@ public sealed class Generator : IDisposable
     public void Dispose()
     {
         _cache.Dispose();
-        _weights.Dispose();
+        if (_weights != _model.Bf16Weights) _weights.Dispose();
         _acts?.Dispose();
     }
 }

@@ -8,6 +8,10 @@ public static unsafe class Embedding
     public static void Forward(Cpu cpu, float* table, int* ids, float* output, int count, int dim) =>
         ParallelRows.For(cpu, count, ParallelRows.ChunkFor(cpu, count, dim), new ForwardWork(table, ids, output, dim));
 
+    /// <summary>The lookup from a table held packed (a BF16 model's): row id of the table is column id of the packed matrix.</summary>
+    public static void Forward(Cpu cpu, PackedMatrix table, int* ids, float* output, int count) =>
+        ParallelRows.For(cpu, count, ParallelRows.ChunkFor(cpu, count, table.Rows), new PackedForwardWork(table, ids, output));
+
     /// <summary>dTable[id] += dOutput[row] for every row. Split by columns, so each column sums rows in order.</summary>
     public static void Backward(Cpu cpu, float* dOutput, int* ids, float* dTable, int count, int dim) =>
         ParallelRows.For(cpu, dim, Math.Max(16, dim / (2 * cpu.Threads)), new BackwardWork(dOutput, ids, dTable, count, dim));
@@ -22,6 +26,18 @@ public static unsafe class Embedding
         {
             for (int r = start; r < end; r++)
                 Buffer.MemoryCopy(_table + (long)_ids[r] * _dim, _out + (long)r * _dim, _dim * 4L, _dim * 4L);
+        }
+    }
+
+    private readonly struct PackedForwardWork : IRowWork
+    {
+        private readonly PackedMatrix _table;
+        private readonly float* _out;
+        private readonly int* _ids;
+        public PackedForwardWork(PackedMatrix table, int* ids, float* output) { _table = table; _ids = ids; _out = output; }
+        public void Rows(int start, int end)
+        {
+            for (int r = start; r < end; r++) _table.ReadColumn(_ids[r], _out + (long)r * _table.Rows);
         }
     }
 

@@ -77,21 +77,31 @@ public static unsafe class Gemm
                 float* bPack = Scratch.Get(ref t_packB, (long)kLen * ncPad);
                 int kBlocks = (kLen + g.Kc - 1) / g.Kc, panels = ncPad / g.Nr;
                 cpu.Pool.For(kBlocks * panels, new PackBWork(g, b, ldb, transB, k0, kLen, jc, nc, bPack));
-                RunBlocks(cpu, g, m, nc, a, lda, transA, k0, kLen, bPack, c + jc, ldc, accumulate || k0 > 0);
+                RunBlocks<F32Panels>(cpu, g, m, nc, a, lda, transA, k0, kLen, (byte*)bPack, c + jc, ldc, accumulate || k0 > 0);
             }
         }
     }
 
-    /// <summary>C (+)= op(A)·B for a B packed ahead of time (weights reused across many calls, e.g. decoding).</summary>
+    /// <summary>
+    /// C (+)= op(A)·B for a B packed ahead of time (weights reused across many calls, e.g. decoding), in
+    /// F32 or BF16; A and C are F32 either way.
+    /// </summary>
     public static void Multiply(Cpu cpu, int m, float* a, int lda, bool transA, PackedMatrix b,
         float* c, int ldc, bool accumulate)
     {
         if (b.Simd != cpu.Simd) throw new InvalidOperationException($"matrix packed for {b.Simd}, CPU runs {cpu.Simd}");
         if (m <= 0) return;
-        using var _ = Profiler.Measure("gemm A·packed B (inference)");
+        using var _ = Profiler.Measure(b.Format == WeightFormat.Bf16 ? "gemm A·packed B (inference, bf16)" : "gemm A·packed B (inference)");
+        if (b.Format == WeightFormat.Bf16) MultiplyPacked<Bf16Panels>(cpu, m, a, lda, transA, b, c, ldc, accumulate);
+        else MultiplyPacked<F32Panels>(cpu, m, a, lda, transA, b, c, ldc, accumulate);
+    }
+
+    private static void MultiplyPacked<B>(Cpu cpu, int m, float* a, int lda, bool transA, PackedMatrix b,
+        float* c, int ldc, bool accumulate) where B : struct, IPanelFormat
+    {
         var g = GeometryFor(cpu.Simd, m);
         for (int jc = 0, block = 0; jc < b.Cols; jc += g.Nc, block++)
-            RunBlocks(cpu, g, m, Math.Min(g.Nc, b.Cols - jc), a, lda, transA, 0, b.Rows, b.ColumnBlock(block), c + jc, ldc, accumulate);
+            RunBlocks<B>(cpu, g, m, Math.Min(g.Nc, b.Cols - jc), a, lda, transA, 0, b.Rows, b.ColumnBlock(block), c + jc, ldc, accumulate);
     }
 
     /// <summary>
@@ -105,8 +115,8 @@ public static unsafe class Gemm
         return (long)kBlock * g.Kc * ncPad + (long)panel * g.Nr * kc;
     }
 
-    private static void RunBlocks(Cpu cpu, in Geometry g, int m, int nc, float* a, int lda, bool transA, int k0, int kLen,
-        float* bPack, float* c, int ldc, bool accumulate)
+    private static void RunBlocks<B>(Cpu cpu, in Geometry g, int m, int nc, float* a, int lda, bool transA, int k0, int kLen,
+        byte* bPack, float* c, int ldc, bool accumulate) where B : struct, IPanelFormat
     {
         int panels = (nc + g.Nr - 1) / g.Nr;
         // Row blocks of at most Mc rows, as equal as MR allows, in a multiple of the thread count so no
@@ -122,7 +132,7 @@ public static unsafe class Gemm
         nSplits = Math.Clamp(nSplits, 1, panels);
         int panelsPerSplit = (panels + nSplits - 1) / nSplits;
         nSplits = (panels + panelsPerSplit - 1) / panelsPerSplit;
-        cpu.Pool.For(mBlocks * nSplits, new BlockWork(g, cpu.Simd, m, nc, rowPanels, mBlocks, a, lda, transA, k0, kLen,
+        cpu.Pool.For(mBlocks * nSplits, new BlockWork<B>(g, cpu.Simd, m, nc, rowPanels, mBlocks, a, lda, transA, k0, kLen,
             bPack, c, ldc, accumulate, nSplits, panelsPerSplit));
     }
 
@@ -146,16 +156,18 @@ public static unsafe class Gemm
         }
     }
 
-    private readonly struct BlockWork : IParallelWork
+    /// <summary>One task's block of C rows × a range of column panels, over all of k; B's panels in format <typeparamref name="B"/>.</summary>
+    private readonly struct BlockWork<B> : IParallelWork where B : struct, IPanelFormat
     {
         private readonly Geometry _g;
         private readonly SimdLevel _simd;
         private readonly int _m, _nc, _rowPanels, _mBlocks, _lda, _k0, _kLen, _ldc, _nSplits, _panelsPerSplit;
-        private readonly float* _a, _bPack, _c;
+        private readonly float* _a, _c;
+        private readonly byte* _bPack;
         private readonly bool _transA, _accumulate;
 
         public BlockWork(Geometry g, SimdLevel simd, int m, int nc, int rowPanels, int mBlocks, float* a, int lda, bool transA,
-            int k0, int kLen, float* bPack, float* c, int ldc, bool accumulate, int nSplits, int panelsPerSplit)
+            int k0, int kLen, byte* bPack, float* c, int ldc, bool accumulate, int nSplits, int panelsPerSplit)
         {
             _g = g; _simd = simd; _m = m; _nc = nc; _rowPanels = rowPanels; _mBlocks = mBlocks; _a = a; _lda = lda;
             _transA = transA; _k0 = k0; _kLen = kLen; _bPack = bPack; _c = c; _ldc = ldc; _accumulate = accumulate;
@@ -184,17 +196,17 @@ public static unsafe class Gemm
                 for (int jp = firstPanel; jp < lastPanel; jp++)
                 {
                     int j0 = jp * _g.Nr, cols = Math.Min(_g.Nr, _nc - j0);
-                    float* bp = _bPack + PanelOffset(_g, _kLen, ncPad, kBlock, jp);
+                    byte* bp = _bPack + PanelOffset(_g, _kLen, ncPad, kBlock, jp) * B.ElementBytes;
                     for (int ip = 0; ip < rowPanels; ip++)
                     {
                         int r0 = ip * _g.Mr, mr = Math.Min(_g.Mr, rows - r0);
                         float* ap = aPack + (long)ip * _g.Mr * kc;
                         float* cTile = _c + (long)(i0 + r0) * _ldc + j0;
                         if (mr == _g.Mr && cols == _g.Nr)
-                            RunKernel(_simd, _g.Mr, kc, ap, bp, cTile, _ldc, accumulate);
+                            RunKernel<B>(_simd, _g.Mr, kc, ap, bp, cTile, _ldc, accumulate);
                         else
                         {
-                            RunKernel(_simd, _g.Mr, kc, ap, bp, edge, _g.Nr, false);
+                            RunKernel<B>(_simd, _g.Mr, kc, ap, bp, edge, _g.Nr, false);
                             for (int i = 0; i < mr; i++)
                                 for (int j = 0; j < cols; j++)
                                 {
@@ -209,14 +221,15 @@ public static unsafe class Gemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void RunKernel(SimdLevel simd, int mr, int kc, float* a, float* b, float* c, int ldc, bool accumulate)
+    private static void RunKernel<B>(SimdLevel simd, int mr, int kc, float* a, byte* b, float* c, int ldc, bool accumulate)
+        where B : struct, IPanelFormat
     {
         if (simd == SimdLevel.Vector512)
         {
-            if (mr == GemmMicroKernels.Mr512) GemmMicroKernels.Kernel512(kc, a, b, c, ldc, accumulate);
-            else GemmMicroKernels.Kernel512Small(kc, a, b, c, ldc, accumulate);
+            if (mr == GemmMicroKernels.Mr512) GemmMicroKernels.Kernel512<B>(kc, a, b, c, ldc, accumulate);
+            else GemmMicroKernels.Kernel512Small<B>(kc, a, b, c, ldc, accumulate);
         }
-        else if (simd == SimdLevel.Vector256) GemmMicroKernels.Kernel256(kc, a, b, c, ldc, accumulate);
-        else GemmMicroKernels.KernelScalar(kc, a, b, c, ldc, accumulate);
+        else if (simd == SimdLevel.Vector256) GemmMicroKernels.Kernel256<B>(kc, a, b, c, ldc, accumulate);
+        else GemmMicroKernels.KernelScalar<B>(kc, a, b, c, ldc, accumulate);
     }
 }

@@ -7,7 +7,8 @@ namespace Realm.Engine.Kernels;
 /// <summary>
 /// The GEMM inner kernels: C[MR×NR] (+)= Apanel[kc×MR]ᵀ · Bpanel[kc×NR] on packed panels, all
 /// accumulators in registers. One kernel per vector width; the driver (<see cref="Gemm"/>) packs
-/// panels to match the chosen kernel's MR/NR.
+/// panels to match the chosen kernel's MR/NR. Each is generic over how B's panels are stored
+/// (<see cref="IPanelFormat"/>: F32, or BF16 widened in registers); A and C are always F32.
 /// </summary>
 internal static unsafe class GemmMicroKernels
 {
@@ -20,14 +21,15 @@ internal static unsafe class GemmMicroKernels
     // Scalar: a small tile the JIT keeps in registers.
     public const int MrScalar = 4, NrScalar = 4;
 
-    public static void Kernel512(int kc, float* a, float* b, float* c, int ldc, bool accumulate) =>
-        Kernel512<TwelveRows>(kc, a, b, c, ldc, accumulate);
+    public static void Kernel512<B>(int kc, float* a, byte* b, float* c, int ldc, bool accumulate) where B : struct, IPanelFormat =>
+        Kernel512<TwelveRows, B>(kc, a, b, c, ldc, accumulate);
 
-    public static void Kernel512Small(int kc, float* a, float* b, float* c, int ldc, bool accumulate) =>
-        Kernel512<EightRows>(kc, a, b, c, ldc, accumulate);
+    public static void Kernel512Small<B>(int kc, float* a, byte* b, float* c, int ldc, bool accumulate) where B : struct, IPanelFormat =>
+        Kernel512<EightRows, B>(kc, a, b, c, ldc, accumulate);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel512<R>(int kc, float* a, float* b, float* c, int ldc, bool accumulate) where R : struct, IRowCount
+    private static void Kernel512<R, B>(int kc, float* a, byte* b, float* c, int ldc, bool accumulate)
+        where R : struct, IRowCount where B : struct, IPanelFormat
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
             c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default,
@@ -36,8 +38,7 @@ internal static unsafe class GemmMicroKernels
         bool twelve = R.Count == 12;
         for (int p = 0; p < kc; p++)
         {
-            var b0 = Vector512.Load(b);
-            var b1 = Vector512.Load(b + 16);
+            B.Load512(b, out var b0, out var b1);
             Vector512<float> x;
             x = Vector512.Create(a[0]); c00 = Vector512.FusedMultiplyAdd(x, b0, c00); c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
             x = Vector512.Create(a[1]); c10 = Vector512.FusedMultiplyAdd(x, b0, c10); c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
@@ -55,7 +56,7 @@ internal static unsafe class GemmMicroKernels
                 x = Vector512.Create(a[11]); cb0 = Vector512.FusedMultiplyAdd(x, b0, cb0); cb1 = Vector512.FusedMultiplyAdd(x, b1, cb1);
             }
             a += R.Count;
-            b += Nr512;
+            b += Nr512 * B.ElementBytes;
         }
         Store512(c + 0 * ldc, c00, c01, accumulate); Store512(c + 1 * ldc, c10, c11, accumulate);
         Store512(c + 2 * ldc, c20, c21, accumulate); Store512(c + 3 * ldc, c30, c31, accumulate);
@@ -79,14 +80,13 @@ internal static unsafe class GemmMicroKernels
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Kernel256(int kc, float* a, float* b, float* c, int ldc, bool accumulate)
+    public static void Kernel256<B>(int kc, float* a, byte* b, float* c, int ldc, bool accumulate) where B : struct, IPanelFormat
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
             c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         for (int p = 0; p < kc; p++)
         {
-            var b0 = Vector256.Load(b);
-            var b1 = Vector256.Load(b + 8);
+            B.Load256(b, out var b0, out var b1);
             Vector256<float> x;
             x = Vector256.Create(a[0]); c00 = Vector256.FusedMultiplyAdd(x, b0, c00); c01 = Vector256.FusedMultiplyAdd(x, b1, c01);
             x = Vector256.Create(a[1]); c10 = Vector256.FusedMultiplyAdd(x, b0, c10); c11 = Vector256.FusedMultiplyAdd(x, b1, c11);
@@ -95,7 +95,7 @@ internal static unsafe class GemmMicroKernels
             x = Vector256.Create(a[4]); c40 = Vector256.FusedMultiplyAdd(x, b0, c40); c41 = Vector256.FusedMultiplyAdd(x, b1, c41);
             x = Vector256.Create(a[5]); c50 = Vector256.FusedMultiplyAdd(x, b0, c50); c51 = Vector256.FusedMultiplyAdd(x, b1, c51);
             a += Mr256;
-            b += Nr256;
+            b += Nr256 * B.ElementBytes;
         }
         Store256(c + 0 * ldc, c00, c01, accumulate); Store256(c + 1 * ldc, c10, c11, accumulate);
         Store256(c + 2 * ldc, c20, c21, accumulate); Store256(c + 3 * ldc, c30, c31, accumulate);
@@ -114,7 +114,7 @@ internal static unsafe class GemmMicroKernels
         Vector256.Store(v1, c + 8);
     }
 
-    public static void KernelScalar(int kc, float* a, float* b, float* c, int ldc, bool accumulate)
+    public static void KernelScalar<B>(int kc, float* a, byte* b, float* c, int ldc, bool accumulate) where B : struct, IPanelFormat
     {
         float* acc = stackalloc float[MrScalar * NrScalar];
         for (int i = 0; i < MrScalar * NrScalar; i++) acc[i] = 0f;
@@ -123,10 +123,10 @@ internal static unsafe class GemmMicroKernels
             for (int i = 0; i < MrScalar; i++)
             {
                 float ai = a[i];
-                for (int j = 0; j < NrScalar; j++) acc[i * NrScalar + j] = MathF.FusedMultiplyAdd(ai, b[j], acc[i * NrScalar + j]);
+                for (int j = 0; j < NrScalar; j++) acc[i * NrScalar + j] = MathF.FusedMultiplyAdd(ai, B.Load1(b, j), acc[i * NrScalar + j]);
             }
             a += MrScalar;
-            b += NrScalar;
+            b += NrScalar * B.ElementBytes;
         }
         for (int i = 0; i < MrScalar; i++)
             for (int j = 0; j < NrScalar; j++)

@@ -11,6 +11,12 @@ public sealed unsafe partial class LlamaModel
     public const string WeightsIndexFileName = "model.safetensors.index.json";
 
     /// <summary>
+    /// Whether the checkpoint this model was loaded from stores every matrix as BF16: then BF16 inference
+    /// weights (<see cref="KeepOnlyBf16Weights"/>) hold exactly the loaded values. False for a model made in memory.
+    /// </summary>
+    public bool LoadedFromBf16 { get; private set; }
+
+    /// <summary>
     /// Loads a Hugging Face directory: config.json plus model.safetensors (or shards listed in
     /// model.safetensors.index.json), F32/BF16/F16. Every tensor the config implies must be present with
     /// its exact shape; unknown tensors are an error (they mean an architecture this engine does not run).
@@ -42,13 +48,16 @@ public sealed unsafe partial class LlamaModel
             foreach (var file in files)
                 foreach (var name in file.Tensors.Keys)
                     owner[name] = file;
+            bool matricesBf16 = true;
             foreach (var p in Layout.Parameters)
             {
                 if (!owner.Remove(p.Name, out var file))
                     throw new RealmException($"{Path.Combine(directory, WeightsFileName)}: missing tensor '{p.Name}' required by config.json");
                 file.ExpectShape(p.Name, p.Shape);
                 file.ReadFloat(p.Name, Weights.Slice(p.Offset, checked((int)p.Length)));
+                if (p.Shape.Length == 2) matricesBf16 &= file.Get(p.Name).DType == SafeTensorsDType.BF16;
             }
+            LoadedFromBf16 = matricesBf16;
             foreach (var (name, file) in owner)
             {
                 bool harmless = name.EndsWith("rotary_emb.inv_freq", StringComparison.Ordinal)

@@ -47,7 +47,8 @@ public sealed unsafe partial class LlamaModel
         float* stream = acts.Final.Ptr;
         fixed (int* tp = tokens, pp = positions)
         {
-            Embedding.Forward(Cpu, W(Layout.Embed), tp, stream, n, d);
+            if (weights.Embeddings is { } table) Embedding.Forward(Cpu, table, tp, stream, n);
+            else Embedding.Forward(Cpu, W(Layout.Embed), tp, stream, n, d);
             for (int l = 0; l < Config.NumHiddenLayers; l++)
                 LayerForward(l, a, stream, stream, stream, n, pp, starts, counts, step, lora: null);
         }
@@ -57,7 +58,7 @@ public sealed unsafe partial class LlamaModel
         float* last = a.Normed2.Ptr, normed = a.Normed1.Ptr;
         for (int s = 0; s < seqs; s++)
             Buffer.MemoryCopy(stream + (long)(starts[s] + counts[s] - 1) * d, last + (long)s * d, d * 4L, d * 4L);
-        RmsNorm.Forward(Cpu, last, W(Layout.FinalNorm), normed, null, seqs, d, (float)Config.RmsNormEps);
+        RmsNorm.Forward(Cpu, last, weights.Vector(Layout.FinalNorm), normed, null, seqs, d, (float)Config.RmsNormEps);
         fixed (float* lg = logits) Gemm.Multiply(Cpu, seqs, normed, d, false, weights.LmHead, lg, v, false);
     }
 }

@@ -127,11 +127,13 @@ public sealed unsafe partial class LlamaModel
         int d = Config.HiddenSize, f = Config.IntermediateSize, qkvw = Layout.QkvWidth;
         float eps = (float)Config.RmsNormEps;
         var packed = cached?.Weights;
+        // Norm gains and biases: the packed copy's when decoding (a BF16 model has no F32 buffer).
+        float* V(long offset) => packed != null ? packed.Vector(offset) : W(offset);
 
-        RmsNorm.Forward(Cpu, x, W(o.AttnNorm), a.Normed1.Ptr, a.Rstd1.Ptr, n, d, eps);
+        RmsNorm.Forward(Cpu, x, V(o.AttnNorm), a.Normed1.Ptr, a.Rstd1.Ptr, n, d, eps);
         float* qkv = a.Qkv.Ptr;
         if (o.QkvBias >= 0)
-            for (int r = 0; r < n; r++) Buffer.MemoryCopy(W(o.QkvBias), qkv + (long)r * qkvw, qkvw * 4L, qkvw * 4L);
+            for (int r = 0; r < n; r++) Buffer.MemoryCopy(V(o.QkvBias), qkv + (long)r * qkvw, qkvw * 4L, qkvw * 4L);
         Project(a.Normed1.Ptr, n, d, o.Qkv, packed?.Qkv[l], qkvw, qkv, accumulate: o.QkvBias >= 0);
         if (lora is { } qkvLora)
             foreach (var t in (ReadOnlySpan<LoraTarget>)[LoraTarget.QProj, LoraTarget.KProj, LoraTarget.VProj])
@@ -149,9 +151,9 @@ public sealed unsafe partial class LlamaModel
         if (mid != x) Buffer.MemoryCopy(x, mid, (long)n * d * 4, (long)n * d * 4);
         Project(a.Attn.Ptr, n, sh.QueryWidth, o.O, packed?.O[l], d, mid, accumulate: true);
         if (lora is { } oLora) LoraForward(oLora, l, LoraTarget.OProj, a.Attn.Ptr, mid, n);
-        if (o.OBias >= 0) for (int r = 0; r < n; r++) Vectorized.Add(Cpu.Simd, W(o.OBias), mid + (long)r * d, d);
+        if (o.OBias >= 0) for (int r = 0; r < n; r++) Vectorized.Add(Cpu.Simd, V(o.OBias), mid + (long)r * d, d);
 
-        RmsNorm.Forward(Cpu, mid, W(o.MlpNorm), a.Normed2.Ptr, a.Rstd2.Ptr, n, d, eps);
+        RmsNorm.Forward(Cpu, mid, V(o.MlpNorm), a.Normed2.Ptr, a.Rstd2.Ptr, n, d, eps);
         Project(a.Normed2.Ptr, n, d, o.GateUp, packed?.GateUp[l], 2 * f, a.GateUp.Ptr, accumulate: false);
         if (lora is { } mlpLora)
         {

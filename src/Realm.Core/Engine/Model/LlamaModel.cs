@@ -14,20 +14,49 @@ public sealed unsafe partial class LlamaModel : IDisposable
     public LlamaConfig Config { get; }
     public ParameterLayout Layout { get; }
     public Cpu Cpu { get; }
-    public NativeBuffer Weights { get; }
     internal RopeTable Rotary { get; }
     private LoraAdapters? _adapters;
+    private NativeBuffer? _weights;
 
     public LlamaModel(LlamaConfig config, Cpu cpu)
     {
         Config = config.Validate("model config");
         Layout = new ParameterLayout(config);
         Cpu = cpu;
-        Weights = new NativeBuffer(Layout.Total);
+        _weights = new NativeBuffer(Layout.Total);
         Rotary = new RopeTable(config.HeadDim, config.MaxPositionEmbeddings, config.RopeTheta);
     }
 
     public long ParameterCount => Layout.Total;
+
+    /// <summary>
+    /// Every parameter in F32, laid out by <see cref="Layout"/>. A model that keeps only BF16 inference
+    /// weights (<see cref="KeepOnlyBf16Weights"/>) has none, and whatever needs them (training, saving,
+    /// the full forward pass) stops here with a clear message.
+    /// </summary>
+    public NativeBuffer Weights => _weights ?? throw new RealmException(
+        "this model holds BF16 weights for inference only (loaded with --weights bf16): training, saving and " +
+        "scoring whole batches need its F32 weights; load it with --weights f32");
+
+    /// <summary>
+    /// The packed BF16 weights the model keeps instead of its F32 ones (null: it has F32 weights). Generators
+    /// decode with these rather than packing their own copy.
+    /// </summary>
+    public PackedWeights? Bf16Weights { get; private set; }
+
+    /// <summary>
+    /// Makes this an inference-only model: packs its matrices as BF16 (with the attached adapters merged in),
+    /// keeps that packed copy, and frees the F32 weights, so the model takes about half the memory of its
+    /// F32 weights alone and decoding reads half the bytes. Weights that are already BF16 values (a BF16
+    /// checkpoint) give exactly the F32 results; others are rounded to nearest even.
+    /// </summary>
+    public void KeepOnlyBf16Weights()
+    {
+        if (Bf16Weights != null) return;
+        Bf16Weights = new PackedWeights(this, WeightFormat.Bf16);
+        _weights!.Dispose();
+        _weights = null;
+    }
 
     /// <summary>
     /// LoRA adapters every pass includes (null: the plain model). While they are attached the base weights
@@ -39,6 +68,8 @@ public sealed unsafe partial class LlamaModel : IDisposable
         get => _adapters;
         set
         {
+            if (Bf16Weights != null && value != _adapters)
+                throw new InvalidOperationException("attach adapters before KeepOnlyBf16Weights: they are merged into the BF16 weights");
             if (value != null && value.Base != Config)
                 throw new ArgumentException("the adapters were made for a model of another shape");
             _adapters = value;
@@ -68,7 +99,8 @@ public sealed unsafe partial class LlamaModel : IDisposable
 
     public void Dispose()
     {
-        Weights.Dispose();
+        _weights?.Dispose();
+        Bf16Weights?.Dispose();
         Rotary.Dispose();
     }
 }

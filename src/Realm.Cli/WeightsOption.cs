@@ -1,0 +1,35 @@
+using System.CommandLine;
+using Realm.Engine.Model;
+
+namespace Realm.Cli;
+
+/// <summary>
+/// <c>--weights auto|bf16|f32</c> for the commands that only run a model (generate, chat, eval): whether the
+/// loaded model keeps BF16 weights (half the memory, half the bytes read per decoded token) or F32.
+/// </summary>
+internal sealed class WeightsOption
+{
+    public readonly Option<string> Weights = new("--weights")
+    {
+        Description = "Weights in memory: bf16 (half the memory and decode bandwidth; F32 checkpoints are rounded), f32, or auto " +
+                      "(default: bf16 when the checkpoint stores its matrices as BF16 and no adapter is merged, so results are " +
+                      "unchanged; f32 otherwise).",
+        DefaultValueFactory = _ => "auto",
+    };
+
+    public void AddTo(Command command) => command.Add(Weights);
+
+    /// <summary>The flag's value, checked (call before loading, so a typo fails fast).</summary>
+    public string Read(ParseResult result)
+    {
+        string value = (result.GetValue(Weights) ?? "auto").Trim().ToLowerInvariant();
+        return value is "auto" or "bf16" or "f32" ? value : throw new RealmException($"--weights: unknown value '{value}' (use auto, bf16 or f32)");
+    }
+
+    /// <summary>Applies the choice to a loaded model whose adapters, if any, are already attached.</summary>
+    public static void Apply(string choice, LlamaModel model)
+    {
+        bool bf16 = choice == "bf16" || (choice == "auto" && model.LoadedFromBf16 && model.Adapters == null);
+        if (bf16) model.KeepOnlyBf16Weights();
+    }
+}
