@@ -48,7 +48,7 @@ internal static unsafe class EngineBench
         return new BenchResult(model.ParameterCount, train, decode, gemm, peak, 6.0 * model.ParameterCount * train / (peak * 1e9), rss);
     }
 
-    private static double Median(List<double> xs)
+    internal static double Median(List<double> xs)
     {
         xs.Sort();
         return xs[xs.Count / 2];

@@ -8,8 +8,7 @@ using Realm.Training;
 namespace Realm.Cli.Bench;
 
 /// <summary>The model and adapter <c>realm bench lora</c> trains: by default Qwen2.5-0.5B's shape with rank 16 on every projection.</summary>
-internal sealed record LoraBenchShape(int Dim, int Layers, int Heads, int KvHeads, int Ffn, int Vocab, int Seq, int Batch,
-    LoraConfig Lora, int Steps);
+internal sealed record LoraBenchShape(QwenShape Model, int Seq, int Batch, LoraConfig Lora, int Steps);
 
 /// <summary>What <c>realm bench lora --json</c> prints; the names are the JSON keys.</summary>
 /// <remarks>CPU seconds per step (all threads) show the work when the machine is shared and wall time is not.</remarks>
@@ -26,11 +25,7 @@ internal static class LoraBench
 {
     public static LoraBenchResult Run(Cpu cpu, LoraBenchShape s, Action<string> status)
     {
-        var config = new LlamaConfig
-        {
-            ModelType = "qwen2", HiddenSize = s.Dim, IntermediateSize = s.Ffn, NumHiddenLayers = s.Layers, NumAttentionHeads = s.Heads,
-            NumKeyValueHeads = s.KvHeads, VocabSize = s.Vocab, TieWordEmbeddings = true, MaxPositionEmbeddings = s.Seq,
-        }.Validate("bench shape");
+        var config = s.Model.Config(maxPositions: s.Seq);
         status($"initialising a random {config.ParameterCount:N0}-parameter model");
         using var model = new LlamaModel(config, cpu);
         model.InitializeRandom(1);
@@ -41,7 +36,7 @@ internal static class LoraBench
         var rng = new SplitMix64(3);
         var examples = Enumerable.Range(0, 4 * s.Batch).Select(_ =>
         {
-            var ids = Enumerable.Range(0, s.Seq).Select(_ => rng.NextInt(s.Vocab)).ToArray();
+            var ids = Enumerable.Range(0, s.Seq).Select(_ => rng.NextInt(s.Model.Vocab)).ToArray();
             return new PromptCompletion(ids[..1], ids[1..]);
         }).ToList();
         var sft = new SftConfig

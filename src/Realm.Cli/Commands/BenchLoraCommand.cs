@@ -15,12 +15,7 @@ internal static class BenchLoraCommand
         var common = new CommonOptions();
         Option<T> Opt<T>(string name, T value, string description) =>
             new(name) { Description = description, DefaultValueFactory = _ => value };
-        var dim = Opt("--dim", 896, "Hidden size.");
-        var layers = Opt("--layers", 24, "Decoder layers.");
-        var heads = Opt("--heads", 14, "Attention heads.");
-        var kvHeads = Opt("--kv-heads", 2, "Key/value heads.");
-        var ffn = Opt("--ffn", 4864, "MLP intermediate size.");
-        var vocab = Opt("--vocab", 151936, "Vocabulary size.");
+        var model = new QwenShapeOptions();
         var seq = Opt("--seq", 256, "Tokens per sequence.");
         var batch = Opt("--batch", 4, "Sequences per step (one forward and backward pass).");
         var rank = Opt("--rank", 16, "LoRA rank r.");
@@ -32,22 +27,21 @@ internal static class BenchLoraCommand
         var profile = new Option<bool>("--profile") { Description = "Also print the time spent per kernel in the timed steps (same as REALM_PROFILE=1)." };
         var command = new Command("lora", "Peak memory and step time of LoRA fine-tuning (SFT, adapters only) on a random Qwen2-style model; defaults: Qwen2.5-0.5B, rank 16 on every projection, 4×256 tokens.")
         {
-            dim, layers, heads, kvHeads, ffn, vocab, seq, batch, rank, alpha, dropout, targets, steps, json, profile,
+            seq, batch, rank, alpha, dropout, targets, steps, json, profile,
         };
+        model.AddTo(command);
         common.AddTo(command);
         command.SetAction(result =>
         {
-            foreach (var (name, value) in new[] { ("--dim", result.GetValue(dim)), ("--layers", result.GetValue(layers)), ("--heads", result.GetValue(heads)),
-                         ("--kv-heads", result.GetValue(kvHeads)), ("--ffn", result.GetValue(ffn)), ("--vocab", result.GetValue(vocab)),
-                         ("--seq", result.GetValue(seq)), ("--batch", result.GetValue(batch)), ("--steps", result.GetValue(steps)) })
+            var modelShape = model.Read(result);
+            foreach (var (name, value) in new[] { ("--seq", result.GetValue(seq)), ("--batch", result.GetValue(batch)), ("--steps", result.GetValue(steps)) })
                 if (value < 1) throw new RealmException($"{name} must be at least 1, got {value}");
             var lora = new LoraConfig
             {
                 Rank = result.GetValue(rank), Alpha = result.GetValue(alpha), Dropout = result.GetValue(dropout),
                 Targets = LoraTargets.ParseList(result.GetValue(targets)!, "--targets"),
             }.Validate("--rank/--alpha/--dropout");
-            var shape = new LoraBenchShape(result.GetValue(dim), result.GetValue(layers), result.GetValue(heads), result.GetValue(kvHeads),
-                result.GetValue(ffn), result.GetValue(vocab), result.GetValue(seq), result.GetValue(batch), lora, result.GetValue(steps));
+            var shape = new LoraBenchShape(modelShape, result.GetValue(seq), result.GetValue(batch), lora, result.GetValue(steps));
             using var cpu = common.CreateCpu(result);
             if (result.GetValue(profile)) Profiler.Enabled = true;
             LoraBenchResult r;

@@ -20,18 +20,7 @@ public unsafe class Bf16GemmTests
     private static float[] RoundedToBf16(float[] x) => x.Select(v => Bf16.ToFloat(Bf16.FromFloat(v))).ToArray();
 
     /// <summary>C = A·Wᵀ in double, W stored n×k as a linear layer's weight.</summary>
-    private static double[] Reference(float[] a, float[] w, int m, int n, int k)
-    {
-        var c = new double[m * n];
-        for (int i = 0; i < m; i++)
-            for (int j = 0; j < n; j++)
-            {
-                double s = 0;
-                for (int p = 0; p < k; p++) s += (double)a[i * k + p] * w[j * k + p];
-                c[i * n + j] = s;
-            }
-        return c;
-    }
+    private static double[] Reference(float[] a, float[] w, int m, int n, int k) => GemmTests.Reference(a, w, m, n, k, false, true);
 
     [Theory]
     [MemberData(nameof(Cases))]
@@ -64,19 +53,7 @@ public unsafe class Bf16GemmTests
             using var packed = new PackedMatrix(cpu, pw, k, n, k, trans: true, WeightFormat.Bf16);
             Gemm.Multiply(cpu, m, pa, k, false, packed, pc, ldc, accumulate: true);
         }
-        var r = Reference(a, RoundedToBf16(w), m, n, k);
-        var actual = new float[m * n];
-        var expected = new double[m * n];
-        for (int i = 0; i < m; i++)
-        {
-            for (int j = 0; j < n; j++)
-            {
-                actual[i * n + j] = c[i * ldc + j];
-                expected[i * n + j] = before[i * ldc + j] + r[i * n + j];
-            }
-            for (int j = n; j < ldc; j++) Assert.Equal(before[i * ldc + j], c[i * ldc + j]); // padding untouched
-        }
-        TestSupport.AssertClose(actual, expected, 1e-5, "C += A·Wᵀ");
+        GemmTests.AssertAccumulated(c, before, Reference(a, RoundedToBf16(w), m, n, k), m, n, ldc);
     }
 
     [Theory]

@@ -15,7 +15,7 @@ public unsafe class GemmTests
                         yield return new object[] { level[0], m, n, k, ta, tb };
     }
 
-    private static double[] Reference(float[] a, float[] b, int m, int n, int k, bool ta, bool tb)
+    internal static double[] Reference(float[] a, float[] b, int m, int n, int k, bool ta, bool tb)
     {
         var c = new double[m * n];
         for (int i = 0; i < m; i++)
@@ -54,7 +54,12 @@ public unsafe class GemmTests
         var before = (float[])c.Clone();
         fixed (float* pa = a, pb = b, pc = c)
             Gemm.Multiply(cpu, m, n, k, pa, k, false, pb, k, true, pc, ldc, accumulate: true);
-        var r = Reference(a, b, m, n, k, false, true);
+        AssertAccumulated(c, before, Reference(a, b, m, n, k, false, true), m, n, ldc);
+    }
+
+    /// <summary>c (m rows of stride ldc) holds before + product in its first n columns and is untouched past them.</summary>
+    internal static void AssertAccumulated(float[] c, float[] before, double[] product, int m, int n, int ldc)
+    {
         var actual = new float[m * n];
         var expected = new double[m * n];
         for (int i = 0; i < m; i++)
@@ -62,7 +67,7 @@ public unsafe class GemmTests
             for (int j = 0; j < n; j++)
             {
                 actual[i * n + j] = c[i * ldc + j];
-                expected[i * n + j] = before[i * ldc + j] + r[i * n + j];
+                expected[i * n + j] = before[i * ldc + j] + product[i * n + j];
             }
             for (int j = n; j < ldc; j++) Assert.Equal(before[i * ldc + j], c[i * ldc + j]); // padding untouched
         }

@@ -21,6 +21,12 @@ public class Bf16WeightsTests
         return generator.Generate([prompt], new SamplingOptions { Greedy = true, MaxNewTokens = count })[0];
     }
 
+    private static void AssertIdentical(Completion expected, Completion actual)
+    {
+        Assert.Equal(expected.Tokens, actual.Tokens);
+        Assert.Equal(expected.Logprobs, actual.Logprobs);
+    }
+
     [Theory]
     [MemberData(nameof(TestSupport.SimdLevels), MemberType = typeof(TestSupport))]
     public void Bf16CheckpointDecodesAsPyTorchAndExactlyAsF32(SimdLevel simd)
@@ -40,8 +46,7 @@ public class Bf16WeightsTests
         Assert.Equal(want, b.Tokens);
         TestSupport.AssertClose(b.Logprobs, expected.ReadFloat("gen_logprobs"), 1e-3, "BF16 greedy logprobs vs PyTorch");
         // The checkpoint's values are BF16, so nothing is rounded: the same products in the same order.
-        Assert.Equal(a.Tokens, b.Tokens);
-        Assert.Equal(a.Logprobs, b.Logprobs);
+        AssertIdentical(a, b);
     }
 
     [Theory]
@@ -59,10 +64,7 @@ public class Bf16WeightsTests
         weights.CopyTo(bf16.Weights.Span);
         bf16.KeepOnlyBf16Weights();
         var prompt = new[] { 3, 14, 15, 9, 26, 5, 35 };
-        var a = Greedy(f32, prompt, 20);
-        var b = Greedy(bf16, prompt, 20);
-        Assert.Equal(a.Tokens, b.Tokens);
-        Assert.Equal(a.Logprobs, b.Logprobs);
+        AssertIdentical(Greedy(f32, prompt, 20), Greedy(bf16, prompt, 20));
     }
 
     [Fact]
@@ -88,8 +90,7 @@ public class Bf16WeightsTests
         var batched = Greedy(model, prompt, 10);
         using var streaming = new StreamingGenerator(model, maxLength: 64);
         var streamed = streaming.Generate(prompt, new SamplingOptions { Greedy = true, MaxNewTokens = 10 });
-        Assert.Equal(batched.Tokens, streamed.Tokens);
-        Assert.Equal(batched.Logprobs, streamed.Logprobs);
+        AssertIdentical(batched, streamed);
     }
 
     [Theory]

@@ -1,0 +1,115 @@
+using System.CommandLine;
+using System.Text.Json;
+using Realm.Cli.Bench;
+using Realm.Engine.Kernels;
+using Spectre.Console;
+
+namespace Realm.Cli.Commands;
+
+/// <summary>
+/// <c>realm bench inference</c>: prefill and decoding speed with F32 and BF16 weights, and decoding's share of
+/// the memory bandwidth, by default on Qwen2.5-0.5B's shape.
+/// </summary>
+internal static class BenchInferenceCommand
+{
+    public static Command Create()
+    {
+        var common = new CommonOptions();
+        Option<T> Opt<T>(string name, T value, string description) =>
+            new(name) { Description = description, DefaultValueFactory = _ => value };
+        var model = new QwenShapeOptions();
+        var prompt = Opt("--prompt", 512, "Prompt tokens of the prefill measurement (one sequence).");
+        var batches = Opt("--decode-batches", "1,16", "Comma-separated numbers of sequences decoded together.");
+        var context = Opt("--decode-context", 64, "Tokens each decoded sequence holds before the timed steps.");
+        var steps = Opt("--steps", 32, "Timed decoding steps per batch size (after two untimed ones).");
+        var formats = Opt("--weights", "f32,bf16", "Comma-separated weight formats to measure: f32, bf16.");
+        var json = new Option<bool>("--json")
+        {
+            Description = "Print one JSON object: params, copy_gb_per_s, peak_rss_mb and per format weight_bytes, prefill_tokens_per_s " +
+                          "and decode (batch, tokens_per_s, weight_gb_per_s, bandwidth_share).",
+        };
+        var command = new Command("inference",
+            "Prefill and decoding speed of a random Qwen2-style model with F32 and BF16 weights, and decoding's share of the measured " +
+            "copy bandwidth; defaults: Qwen2.5-0.5B, a 512-token prefill, decoding at batch 1 and 16.")
+        {
+            prompt, batches, context, steps, formats, json,
+        };
+        model.AddTo(command);
+        common.AddTo(command);
+        command.SetAction(result =>
+        {
+            var modelShape = model.Read(result);
+            foreach (var (name, value) in new[] { ("--prompt", result.GetValue(prompt)), ("--decode-context", result.GetValue(context)), ("--steps", result.GetValue(steps)) })
+                if (value < 1) throw new RealmException($"{name} must be at least 1, got {value}");
+            var shape = new InferenceBenchShape(modelShape, result.GetValue(prompt), ParseBatches(result.GetValue(batches)!),
+                result.GetValue(context), result.GetValue(steps), ParseFormats(result.GetValue(formats)!));
+            using var cpu = common.CreateCpu(result);
+            InferenceBenchResult r;
+            if (result.GetValue(json)) r = InferenceBench.Run(cpu, shape, _ => { });
+            else
+            {
+                InferenceBenchResult? done = null;
+                AnsiConsole.Status().Start("benchmarking", ctx => done = InferenceBench.Run(cpu, shape, st => ctx.Status(Markup.Escape(st))));
+                r = done!;
+            }
+            if (result.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+                {
+                    ["params"] = r.Params,
+                    ["copy_gb_per_s"] = Math.Round(r.CopyGBps, 2),
+                    ["peak_rss_mb"] = Math.Round(r.PeakRssMb, 1),
+                    ["formats"] = r.Formats.ToDictionary(f => f.Format.ToString().ToLowerInvariant(), f => (object)new Dictionary<string, object>
+                    {
+                        ["weight_bytes"] = f.WeightBytes,
+                        ["prefill_tokens_per_s"] = Math.Round(f.PrefillTokensPerS, 1),
+                        ["decode"] = f.Decode.Select(d => new Dictionary<string, object>
+                        {
+                            ["batch"] = d.Batch,
+                            ["tokens_per_s"] = Math.Round(d.TokensPerS, 2),
+                            ["weight_gb_per_s"] = Math.Round(d.WeightGBps, 2),
+                            ["bandwidth_share"] = Math.Round(d.BandwidthShare, 4),
+                        }).ToList(),
+                    }),
+                }));
+                return 0;
+            }
+            var table = new Table().AddColumn("measure");
+            foreach (var f in r.Formats) table.AddColumn(new TableColumn(f.Format.ToString().ToUpperInvariant()).RightAligned());
+            table.Title = new TableTitle($"realm bench inference on {cpu}: {r.Params:N0} parameters");
+            void Row(string label, Func<FormatResult, string> cell) => table.AddRow([label, .. r.Formats.Select(cell)]);
+            Row("weights read per decoding step", f => $"{f.WeightBytes / 1e6:N0} MB");
+            Row($"prefill ({shape.Prompt}-token prompt)", f => $"{f.PrefillTokensPerS:N0} tokens/s");
+            for (int i = 0; i < shape.DecodeBatches.Length; i++)
+            {
+                int at = i;
+                Row($"decode, batch {shape.DecodeBatches[i]}", f => $"{f.Decode[at].TokensPerS:N1} tokens/s");
+                Row("  weight bytes read ÷ copy bandwidth", f => $"{f.Decode[at].WeightGBps:N1} GB/s = {f.Decode[at].BandwidthShare:P0}");
+            }
+            AnsiConsole.Write(table);
+            AnsiConsole.MarkupLine($"copy bandwidth (read + written, best of 5 × 512 MiB): {r.CopyGBps:N1} GB/s; peak memory {r.PeakRssMb:N0} MB");
+            return 0;
+        });
+        return command;
+    }
+
+    private static int[] ParseBatches(string text)
+    {
+        var parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (parts.Length == 0) throw new RealmException("--decode-batches: give at least one batch size");
+        return parts.Select(p => int.TryParse(p, out int b) && b >= 1 ? b
+            : throw new RealmException($"--decode-batches: '{p}' is not a positive integer")).ToArray();
+    }
+
+    private static WeightFormat[] ParseFormats(string text)
+    {
+        var parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (parts.Length == 0) throw new RealmException("--weights: give f32, bf16 or both");
+        return parts.Select(p => p.ToLowerInvariant() switch
+        {
+            "f32" => WeightFormat.F32,
+            "bf16" => WeightFormat.Bf16,
+            _ => throw new RealmException($"--weights: unknown format '{p}' (use f32, bf16 or both)"),
+        }).Distinct().ToArray();
+    }
+}
