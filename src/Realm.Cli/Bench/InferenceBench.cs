@@ -17,15 +17,20 @@ internal sealed record DecodeResult(int Batch, double TokensPerS, double WeightG
 
 internal sealed record FormatResult(WeightFormat Format, long WeightBytes, double PrefillTokensPerS, IReadOnlyList<DecodeResult> Decode);
 
-/// <summary>What <c>realm bench inference --json</c> prints.</summary>
-internal sealed record InferenceBenchResult(long Params, double CopyGBps, IReadOnlyList<FormatResult> Formats, double PeakRssMb);
+/// <summary>
+/// What <c>realm bench inference --json</c> prints. <see cref="CpuShare"/>: CPU time the process got during
+/// the timed passes ÷ (their wall time × threads); well below 1 means the machine was busy with other work.
+/// </summary>
+internal sealed record InferenceBenchResult(long Params, double CopyGBps, IReadOnlyList<FormatResult> Formats, double CpuShare,
+    double PeakRssMb);
 
 /// <summary>
 /// Prefill and KV-cache decoding speed of a random Qwen2-style model (q/k/v biases, tied embeddings) with
-/// F32 and BF16 weights, in one process, against the machine's copy bandwidth measured in the same run.
-/// Times the model's own steps (<see cref="LlamaModel.Extend"/>: logits included, sampling not). Prefill is
-/// the median of 3 passes over one prompt; decoding the median step of <c>Steps</c> steps after two
-/// untimed ones, every sequence holding <c>DecodeContext</c> tokens before the first.
+/// F32 and BF16 weights, against the machine's copy bandwidth measured in the same run. Times the model's
+/// own steps (<see cref="LlamaModel.Extend"/>: logits included, sampling not). The formats take turns pass
+/// by pass, so on a shared machine both see the same load and their ratio holds. Prefill: the median of 3
+/// passes over one prompt; decoding: the median step of <c>Steps</c> after two untimed ones, every sequence
+/// holding <c>DecodeContext</c> tokens before the first.
 /// </summary>
 internal static class InferenceBench
 {
@@ -33,7 +38,6 @@ internal static class InferenceBench
 
     public static InferenceBenchResult Run(Cpu cpu, InferenceBenchShape s, Action<string> status)
     {
-        int maxBatch = s.DecodeBatches.Max();
         var config = s.Model.Config(maxPositions: Math.Max(s.Prompt, s.DecodeContext + WarmupSteps + s.Steps));
         status($"initialising a random {config.ParameterCount:N0}-parameter model");
         using var model = new LlamaModel(config, cpu);
@@ -41,83 +45,119 @@ internal static class InferenceBench
         status("memory copy bandwidth");
         double copy = CopyBandwidth.MeasureGBps(cpu);
 
-        using var cache = new KvCache(config, maxBatch, config.MaxPositionEmbeddings);
+        int maxBatch = s.DecodeBatches.Max();
         using var acts = new Activations(model.Layout, Math.Max(s.Prompt, maxBatch * s.DecodeContext), forTraining: false, logitBudget: 0);
-        var results = new List<FormatResult>();
-        // F32 first: keeping only BF16 weights frees the model's F32 buffer for good.
-        foreach (var format in s.Formats.OrderBy(f => f == WeightFormat.Bf16))
+        using var prefillCache = new KvCache(config, 1, s.Prompt);
+        var runners = new List<Runner>();
+        try
         {
-            string name = format.ToString().ToUpperInvariant();
-            status($"{name}: packing the weights");
-            PackedWeights? own = null;
-            if (format == WeightFormat.Bf16) model.KeepOnlyBf16Weights();
-            else own = new PackedWeights(model);
-            var weights = own ?? model.Bf16Weights!;
-            try
+            foreach (var format in s.Formats)
             {
-                var runner = new Runner(model, weights, cache, acts);
-                status($"{name}: prefill of a {s.Prompt}-token prompt");
-                double prefill = runner.PrefillTokensPerSecond(s.Prompt);
-                var decode = new List<DecodeResult>();
-                foreach (int batch in s.DecodeBatches)
+                status($"packing the weights as {Name(format)}");
+                runners.Add(new Runner(model, new PackedWeights(model, format), acts,
+                    new KvCache(config, maxBatch, s.DecodeContext + WarmupSteps + s.Steps)));
+            }
+            var clock = new TimedPasses(cpu.Threads);
+            var rng = new SplitMix64(3);
+            int[] RandomTokens(int count) => Enumerable.Range(0, count).Select(_ => rng.NextInt(config.VocabSize)).ToArray();
+
+            status($"prefill of a {s.Prompt}-token prompt");
+            var prompt = RandomTokens(s.Prompt);
+            foreach (var r in runners) r.Prefill(prefillCache, prompt[..Math.Min(s.Prompt, 32)]); // warm-up
+            var prefill = runners.Select(_ => new List<double>()).ToList();
+            for (int run = 0; run < PrefillRuns; run++)
+                for (int i = 0; i < runners.Count; i++)
+                    prefill[i].Add(clock.Time(() => runners[i].Prefill(prefillCache, prompt)));
+
+            var decode = runners.Select(_ => new List<DecodeResult>()).ToList();
+            foreach (int batch in s.DecodeBatches)
+            {
+                status($"decoding {batch} sequence(s), {s.Steps} steps");
+                var context = RandomTokens(batch * s.DecodeContext);
+                foreach (var r in runners) r.StartDecoding(batch, context);
+                var steps = runners.Select(_ => new List<double>()).ToList();
+                for (int step = 0; step < WarmupSteps + s.Steps; step++)
                 {
-                    status($"{name}: decoding {batch} sequence(s), {s.Steps} steps");
-                    double stepsPerS = runner.DecodeStepsPerSecond(batch, s.DecodeContext, s.Steps);
-                    double gbps = weights.MatrixBytes * stepsPerS / 1e9;
-                    decode.Add(new DecodeResult(batch, batch * stepsPerS, gbps, gbps / copy));
+                    var next = RandomTokens(batch);
+                    for (int i = 0; i < runners.Count; i++)
+                    {
+                        if (step < WarmupSteps) runners[i].Step(next);
+                        else steps[i].Add(clock.Time(() => runners[i].Step(next)));
+                    }
                 }
-                results.Add(new FormatResult(format, weights.MatrixBytes, prefill, decode));
+                for (int i = 0; i < runners.Count; i++)
+                {
+                    double stepsPerS = 1 / EngineBench.Median(steps[i]);
+                    double gbps = runners[i].Weights.MatrixBytes * stepsPerS / 1e9;
+                    decode[i].Add(new DecodeResult(batch, batch * stepsPerS, gbps, gbps / copy));
+                }
             }
-            finally
-            {
-                own?.Dispose();
-            }
+            var results = runners.Select((r, i) =>
+                new FormatResult(r.Weights.Format, r.Weights.MatrixBytes, s.Prompt / EngineBench.Median(prefill[i]), decode[i])).ToList();
+            double rss = Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024.0);
+            return new InferenceBenchResult(model.ParameterCount, copy, results, clock.CpuShare, rss);
         }
-        double rss = Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024.0);
-        return new InferenceBenchResult(model.ParameterCount, copy, results, rss);
+        finally
+        {
+            foreach (var r in runners) r.Dispose();
+        }
     }
 
-    private sealed class Runner(LlamaModel model, PackedWeights weights, KvCache cache, Activations acts)
+    public static string Name(WeightFormat format) => format.ToString().ToUpperInvariant();
+
+    /// <summary>One format's packed weights and decoding cache.</summary>
+    private sealed class Runner(LlamaModel model, PackedWeights weights, Activations acts, KvCache cache) : IDisposable
     {
-        private readonly SplitMix64 _rng = new(3);
         private readonly float[] _logits = new float[(long)cache.Slots * model.Config.VocabSize];
+        private int[] _slots = [];
 
-        private int[] RandomTokens(int count) => Enumerable.Range(0, count).Select(_ => _rng.NextInt(model.Config.VocabSize)).ToArray();
+        public PackedWeights Weights => weights;
 
-        private void Extend(int[] tokens, int[] slots, int[] counts) =>
-            model.Extend(cache, weights, acts, tokens, slots, counts, _logits.AsSpan(0, slots.Length * model.Config.VocabSize));
+        private void Extend(KvCache target, int[] tokens, int[] slots, int[] counts) =>
+            model.Extend(target, weights, acts, tokens, slots, counts, _logits.AsSpan(0, slots.Length * model.Config.VocabSize));
 
-        public double PrefillTokensPerSecond(int prompt)
+        public void Prefill(KvCache target, int[] prompt)
         {
-            var tokens = RandomTokens(prompt);
-            cache.Reset();
-            Extend(tokens[..Math.Min(prompt, 32)], [0], [Math.Min(prompt, 32)]); // warm-up
-            var times = new List<double>();
-            for (int run = 0; run < PrefillRuns; run++)
-            {
-                cache.Reset();
-                var sw = Stopwatch.StartNew();
-                Extend(tokens, [0], [prompt]);
-                times.Add(sw.Elapsed.TotalSeconds);
-            }
-            return prompt / EngineBench.Median(times);
+            target.Reset();
+            Extend(target, prompt, [0], [prompt.Length]);
         }
 
-        public double DecodeStepsPerSecond(int batch, int context, int steps)
+        /// <summary>Fills <paramref name="batch"/> slots with the context, then <see cref="Step"/> decodes them together.</summary>
+        public void StartDecoding(int batch, int[] context)
         {
             cache.Reset();
-            var slots = Enumerable.Range(0, batch).ToArray();
-            Extend(RandomTokens(batch * context), slots, Enumerable.Repeat(context, batch).ToArray());
-            var ones = Enumerable.Repeat(1, batch).ToArray();
-            var times = new List<double>();
-            for (int step = 0; step < WarmupSteps + steps; step++)
-            {
-                var next = RandomTokens(batch);
-                var sw = Stopwatch.StartNew();
-                Extend(next, slots, ones);
-                if (step >= WarmupSteps) times.Add(sw.Elapsed.TotalSeconds);
-            }
-            return 1 / EngineBench.Median(times);
+            _slots = Enumerable.Range(0, batch).ToArray();
+            Extend(cache, context, _slots, Enumerable.Repeat(context.Length / batch, batch).ToArray());
         }
+
+        public void Step(int[] next) => Extend(cache, next, _slots, Enumerable.Repeat(1, _slots.Length).ToArray());
+
+        public void Dispose()
+        {
+            weights.Dispose();
+            cache.Dispose();
+        }
+    }
+
+    /// <summary>Wall time of each timed pass, and the CPU time the process got during all of them.</summary>
+    private sealed class TimedPasses(int threads)
+    {
+        private readonly Process _process = Process.GetCurrentProcess();
+        private double _wall, _cpu;
+
+        public double Time(Action pass)
+        {
+            _process.Refresh();
+            var cpuBefore = _process.TotalProcessorTime;
+            var sw = Stopwatch.StartNew();
+            pass();
+            double seconds = sw.Elapsed.TotalSeconds;
+            _process.Refresh();
+            _cpu += (_process.TotalProcessorTime - cpuBefore).TotalSeconds;
+            _wall += seconds;
+            return seconds;
+        }
+
+        public double CpuShare => _wall > 0 ? _cpu / (_wall * threads) : 0;
     }
 }

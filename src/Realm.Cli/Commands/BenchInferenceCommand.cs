@@ -25,8 +25,8 @@ internal static class BenchInferenceCommand
         var formats = Opt("--weights", "f32,bf16", "Comma-separated weight formats to measure: f32, bf16.");
         var json = new Option<bool>("--json")
         {
-            Description = "Print one JSON object: params, copy_gb_per_s, peak_rss_mb and per format weight_bytes, prefill_tokens_per_s " +
-                          "and decode (batch, tokens_per_s, weight_gb_per_s, bandwidth_share).",
+            Description = "Print one JSON object: params, copy_gb_per_s, cpu_share, peak_rss_mb and per format weight_bytes, " +
+                          "prefill_tokens_per_s and decode (batch, tokens_per_s, weight_gb_per_s, bandwidth_share).",
         };
         var command = new Command("inference",
             "Prefill and decoding speed of a random Qwen2-style model with F32 and BF16 weights, and decoding's share of the measured " +
@@ -58,6 +58,7 @@ internal static class BenchInferenceCommand
                 {
                     ["params"] = r.Params,
                     ["copy_gb_per_s"] = Math.Round(r.CopyGBps, 2),
+                    ["cpu_share"] = Math.Round(r.CpuShare, 3),
                     ["peak_rss_mb"] = Math.Round(r.PeakRssMb, 1),
                     ["formats"] = r.Formats.ToDictionary(f => f.Format.ToString().ToLowerInvariant(), f => (object)new Dictionary<string, object>
                     {
@@ -75,7 +76,7 @@ internal static class BenchInferenceCommand
                 return 0;
             }
             var table = new Table().AddColumn("measure");
-            foreach (var f in r.Formats) table.AddColumn(new TableColumn(f.Format.ToString().ToUpperInvariant()).RightAligned());
+            foreach (var f in r.Formats) table.AddColumn(new TableColumn(InferenceBench.Name(f.Format)).RightAligned());
             table.Title = new TableTitle($"realm bench inference on {cpu}: {r.Params:N0} parameters");
             void Row(string label, Func<FormatResult, string> cell) => table.AddRow([label, .. r.Formats.Select(cell)]);
             Row("weights read per decoding step", f => $"{f.WeightBytes / 1e6:N0} MB");
@@ -87,7 +88,8 @@ internal static class BenchInferenceCommand
                 Row("  weight bytes read ÷ copy bandwidth", f => $"{f.Decode[at].WeightGBps:N1} GB/s = {f.Decode[at].BandwidthShare:P0}");
             }
             AnsiConsole.Write(table);
-            AnsiConsole.MarkupLine($"copy bandwidth (read + written, best of 5 × 512 MiB): {r.CopyGBps:N1} GB/s; peak memory {r.PeakRssMb:N0} MB");
+            AnsiConsole.MarkupLine($"copy bandwidth (read + written, best of 5 × 512 MiB): {r.CopyGBps:N1} GB/s; CPU time got in the timed passes: " +
+                                   $"{r.CpuShare:P0} of {cpu.Threads} thread(s); peak memory {r.PeakRssMb:N0} MB");
             return 0;
         });
         return command;

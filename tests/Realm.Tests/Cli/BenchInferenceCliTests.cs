@@ -13,7 +13,7 @@ public class BenchInferenceCliTests
         Assert.True(r.ExitCode == 0, r.Stderr);
         using var doc = JsonDocument.Parse(r.Stdout);
         var root = doc.RootElement;
-        foreach (var key in new[] { "params", "copy_gb_per_s", "peak_rss_mb" })
+        foreach (var key in new[] { "params", "copy_gb_per_s", "cpu_share", "peak_rss_mb" })
             Assert.True(root.GetProperty(key).GetDouble() > 0, key);
         var formats = root.GetProperty("formats");
         Assert.Equal(["f32", "bf16"], formats.EnumerateObject().Select(p => p.Name));
