@@ -12,12 +12,10 @@ internal sealed class AdapterOption
         Description = "LoRA adapter directory (PEFT adapter_config.json + adapter_model.safetensors, e.g. from realm sft or realm rl) to apply to the model.",
     };
 
-    /// <summary>Loads the adapter, if one is given, checks that it fits the model and attaches it; dispose what it returns after the model's last use.</summary>
-    public LoraAdapters? Attach(ParseResult result, LlamaModel model)
-    {
-        if (result.GetValue(Option) is not { } directory) return null;
-        var adapters = LoraAdapters.Load(directory, model.Config);
-        model.Adapters = adapters;
-        return adapters;
-    }
+    /// <summary>
+    /// Loads the adapter, if one is given, checked against the model directory's config; the model is then
+    /// loaded with it (<see cref="WeightsOption.Load"/>). Dispose what it returns after the model's last use.
+    /// </summary>
+    public LoraAdapters? Load(ParseResult result, string modelDirectory) =>
+        result.GetValue(Option) is { } directory ? LoraAdapters.Load(directory, LlamaModel.LoadConfig(modelDirectory)) : null;
 }

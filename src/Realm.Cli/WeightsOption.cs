@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Realm.Engine.Compute;
+using Realm.Engine.Lora;
 using Realm.Engine.Model;
 
 namespace Realm.Cli;
@@ -26,10 +28,13 @@ internal sealed class WeightsOption
         return value is "auto" or "bf16" or "f32" ? value : throw new RealmException($"--weights: unknown value '{value}' (use auto, bf16 or f32)");
     }
 
-    /// <summary>Applies the choice to a loaded model whose adapters, if any, are already attached.</summary>
-    public static void Apply(string choice, LlamaModel model)
+    /// <summary>Loads the model directory with the weights <paramref name="choice"/> asks for and the adapters, if any.</summary>
+    public static LlamaModel Load(string choice, string directory, Cpu cpu, LoraAdapters? adapters = null)
     {
-        bool bf16 = choice == "bf16" || (choice == "auto" && model.LoadedFromBf16 && model.Adapters == null);
-        if (bf16) model.KeepOnlyBf16Weights();
+        bool bf16 = choice == "bf16" || (choice == "auto" && adapters == null && LlamaModel.StoresBf16(directory));
+        if (bf16) return LlamaModel.LoadBf16(directory, cpu, adapters);
+        var model = LlamaModel.Load(directory, cpu);
+        model.Adapters = adapters;
+        return model;
     }
 }

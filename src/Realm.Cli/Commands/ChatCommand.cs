@@ -52,9 +52,8 @@ internal static class ChatCommand
             if (contextLength < 2) throw new RealmException($"--context must be at least 2, got {contextLength}");
             string weightChoice = weights.Read(result);
             using var cpu = common.CreateCpu(result);
-            using var llm = LlamaModel.Load(dir, cpu);
-            using var adapters = adapter.Attach(result, llm);
-            WeightsOption.Apply(weightChoice, llm);
+            using var adapters = adapter.Load(result, dir);
+            using var llm = WeightsOption.Load(weightChoice, dir, cpu, adapters);
             if (!File.Exists(Path.Combine(dir, TokenizerLoader.FileName)))
                 throw new RealmException($"{dir}: no {TokenizerLoader.FileName}; chat needs the model's tokenizer");
             var tokenizer = TokenizerLoader.Load(dir);

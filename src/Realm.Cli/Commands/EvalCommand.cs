@@ -42,9 +42,8 @@ internal static class EvalCommand
             string weightChoice = weights.Read(result);
             using var cpu = common.CreateCpu(result);
             string dir = result.GetRequiredValue(model);
-            using var llm = LlamaModel.Load(dir, cpu);
-            using var adapters = adapter.Attach(result, llm);
-            WeightsOption.Apply(weightChoice, llm);
+            using var adapters = adapter.Load(result, dir);
+            using var llm = WeightsOption.Load(weightChoice, dir, cpu, adapters);
             var format = PromptFormat.ForModel(TokenizerLoader.Load(dir), dir);
             string path = result.GetRequiredValue(data);
             var problems = ProblemJsonl.Read(path).Problems;

@@ -34,9 +34,8 @@ internal static class GenerateCommand
             string dir = result.GetRequiredValue(model);
             string weightChoice = weights.Read(result);
             using var cpu = common.CreateCpu(result);
-            using var llm = LlamaModel.Load(dir, cpu);
-            using var adapters = adapter.Attach(result, llm);
-            WeightsOption.Apply(weightChoice, llm);
+            using var adapters = adapter.Load(result, dir);
+            using var llm = WeightsOption.Load(weightChoice, dir, cpu, adapters);
             ITokenizer? tokenizer = File.Exists(Path.Combine(dir, TokenizerLoader.FileName)) ? TokenizerLoader.Load(dir) : null;
 
             string? text = result.GetValue(prompt), ids = result.GetValue(promptIds);

@@ -36,10 +36,10 @@ public class Bf16WeightsTests
         using var expected = Fixtures.Expected(name);
         var prompt = expected.ReadInt32("gen_prompt");
         var want = expected.ReadInt32("gen_ids");
+        Assert.True(LlamaModel.StoresBf16(Fixtures.Model(name)));
         using var f32 = LlamaModel.Load(Fixtures.Model(name), cpu);
-        using var bf16 = LlamaModel.Load(Fixtures.Model(name), cpu);
-        Assert.True(bf16.LoadedFromBf16);
-        bf16.KeepOnlyBf16Weights();
+        using var bf16 = LlamaModel.LoadBf16(Fixtures.Model(name), cpu);
+        Assert.Throws<RealmException>(() => bf16.Weights); // never had F32 weights
 
         var a = Greedy(f32, prompt, want.Length);
         var b = Greedy(bf16, prompt, want.Length);
@@ -47,6 +47,8 @@ public class Bf16WeightsTests
         TestSupport.AssertClose(b.Logprobs, expected.ReadFloat("gen_logprobs"), 1e-3, "BF16 greedy logprobs vs PyTorch");
         // The checkpoint's values are BF16, so nothing is rounded: the same products in the same order.
         AssertIdentical(a, b);
+        f32.KeepOnlyBf16Weights();
+        AssertIdentical(a, Greedy(f32, prompt, want.Length));
     }
 
     [Theory]
@@ -60,7 +62,6 @@ public class Bf16WeightsTests
         var weights = f32.Weights.Span;
         for (int i = 0; i < weights.Length; i++) weights[i] = Bf16.ToFloat(Bf16.FromFloat(weights[i]));
         using var bf16 = LlamaModel.Load(Fixtures.Model("qwen_bias_untied"), cpu);
-        Assert.False(bf16.LoadedFromBf16);
         weights.CopyTo(bf16.Weights.Span);
         bf16.KeepOnlyBf16Weights();
         var prompt = new[] { 3, 14, 15, 9, 26, 5, 35 };
@@ -72,12 +73,16 @@ public class Bf16WeightsTests
     {
         using var cpu = TestSupport.NewCpu(SimdSupport.Best);
         using var expected = Fixtures.Expected("qwen_bias_untied");
-        using var model = LlamaModel.Load(Fixtures.Model("qwen_bias_untied"), cpu);
-        model.KeepOnlyBf16Weights();
+        Assert.False(LlamaModel.StoresBf16(Fixtures.Model("qwen_bias_untied")));
+        using var model = LlamaModel.LoadBf16(Fixtures.Model("qwen_bias_untied"), cpu);
         var want = expected.ReadInt32("gen_ids");
         var completion = Greedy(model, expected.ReadInt32("gen_prompt"), want.Length);
         Assert.Equal(want, completion.Tokens);
         TestSupport.AssertClose(completion.Logprobs, expected.ReadFloat("gen_logprobs"), 1e-2, "logprobs with rounded weights");
+        // Loading straight into BF16 rounds exactly as converting a loaded F32 model does.
+        using var converted = LlamaModel.Load(Fixtures.Model("qwen_bias_untied"), cpu);
+        converted.KeepOnlyBf16Weights();
+        AssertIdentical(completion, Greedy(converted, expected.ReadInt32("gen_prompt"), want.Length));
     }
 
     [Fact]
@@ -143,13 +148,12 @@ public class Bf16WeightsTests
     }
 
     [Fact]
-    public void AdaptersAreMergedBeforeAndRefusedAfter()
+    public void AdaptersAreMergedIntoTheBf16WeightsAndCannotChangeAfter()
     {
         using var cpu = TestSupport.NewCpu(SimdSupport.Best);
         using var model = LlamaModel.Load(Fixtures.Model("qwen_bias_untied"), cpu);
         using var adapters = LoraAdapters.Load(LoraReferenceTests.AdapterDirectory, model.Config);
         model.Adapters = adapters;
-        using var f32Packed = new PackedWeights(model);
         var prompt = new[] { 3, 14, 15, 9, 26 };
         var f32 = Greedy(model, prompt, 12);
         model.KeepOnlyBf16Weights();
@@ -158,5 +162,7 @@ public class Bf16WeightsTests
         Assert.Equal(f32.Tokens, bf16.Tokens);
         TestSupport.AssertClose(bf16.Logprobs, f32.Logprobs, 1e-2, "merged adapter, BF16 vs F32");
         Assert.Throws<InvalidOperationException>(() => model.Adapters = null);
+        using var loaded = LlamaModel.LoadBf16(Fixtures.Model("qwen_bias_untied"), cpu, adapters);
+        AssertIdentical(bf16, Greedy(loaded, prompt, 12));
     }
 }

@@ -18,12 +18,14 @@ public sealed unsafe partial class LlamaModel : IDisposable
     private LoraAdapters? _adapters;
     private NativeBuffer? _weights;
 
-    public LlamaModel(LlamaConfig config, Cpu cpu)
+    public LlamaModel(LlamaConfig config, Cpu cpu) : this(config, cpu, f32Weights: true) { }
+
+    private LlamaModel(LlamaConfig config, Cpu cpu, bool f32Weights)
     {
         Config = config.Validate("model config");
         Layout = new ParameterLayout(config);
         Cpu = cpu;
-        _weights = new NativeBuffer(Layout.Total);
+        _weights = f32Weights ? new NativeBuffer(Layout.Total) : null;
         Rotary = new RopeTable(config.HeadDim, config.MaxPositionEmbeddings, config.RopeTheta);
     }
 
@@ -40,7 +42,7 @@ public sealed unsafe partial class LlamaModel : IDisposable
 
     /// <summary>
     /// The packed BF16 weights the model keeps instead of its F32 ones (null: it has F32 weights). Generators
-    /// decode with these rather than packing their own copy.
+    /// decode with these rather than packing their own copy. See also <see cref="LoadBf16"/>.
     /// </summary>
     public PackedWeights? Bf16Weights { get; private set; }
 

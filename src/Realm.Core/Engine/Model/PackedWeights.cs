@@ -4,6 +4,9 @@ using Realm.Engine.Lora;
 
 namespace Realm.Engine.Model;
 
+/// <summary>Where packing reads F32 weights: floats [offset, offset + length) of the model's layout, valid until the next call.</summary>
+internal unsafe delegate float* WeightRange(long offset, long length);
+
 /// <summary>
 /// What KV-cache inference reads, prepared once: the projection matrices pre-packed for the GEMM (decoding
 /// multiplies each weight by only a few rows per step, so packing it on every call would cost as much as
@@ -45,6 +48,10 @@ public sealed unsafe class PackedWeights : IDisposable
     public long MatrixBytes => Matrices().Sum(m => m.Bytes);
 
     public PackedWeights(LlamaModel model, WeightFormat format = WeightFormat.F32)
+        : this(model, format, (offset, _) => model.Weights.Ptr + offset) { }
+
+    /// <summary>Packs weights read from <paramref name="source"/> (a checkpoint being loaded, or the model's own buffer).</summary>
+    internal PackedWeights(LlamaModel model, WeightFormat format, WeightRange source)
     {
         var c = model.Config;
         var layout = model.Layout;
@@ -55,7 +62,7 @@ public sealed unsafe class PackedWeights : IDisposable
         using NativeBuffer? merged = Adapters == null ? null : new NativeBuffer(largest, zero: false);
         PackedMatrix Pack(long offset, int outDim, int inDim, int layer = -1, params LoraTarget[] targets)
         {
-            float* w = model.Weights.Ptr + offset;
+            float* w = source(offset, (long)outDim * inDim);
             if (merged != null && targets.Any(Adapters!.Config.IsTargeted))
             {
                 Buffer.MemoryCopy(w, merged.Ptr, (long)outDim * inDim * 4, (long)outDim * inDim * 4);
@@ -87,7 +94,7 @@ public sealed unsafe class PackedWeights : IDisposable
         long at = 0;
         foreach (var p in vectors)
         {
-            Buffer.MemoryCopy(model.Weights.Ptr + p.Offset, _vectors.Ptr + at, p.Length * 4, p.Length * 4);
+            Buffer.MemoryCopy(source(p.Offset, p.Length), _vectors.Ptr + at, p.Length * 4, p.Length * 4);
             _vectorAt[p.Offset] = at;
             at += p.Length;
         }
