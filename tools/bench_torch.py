@@ -59,6 +59,9 @@ def parse_args():
     ap.add_argument("--decode-runs", type=int, default=5, help="timed generate runs")
     ap.add_argument("--gemm-iters", type=int, default=20)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--decode-only", action="store_true",
+                    help="time decoding only (train_tokens_per_s and gemm_gflops are null): for real-size shapes, "
+                         "whose training step would not fit or take minutes")
     return ap.parse_args()
 
 
@@ -142,18 +145,16 @@ def main():
     params = R.init_params(cfg, g, dtype=torch.float32, embed_std=1.0)
     n_params = R.num_params(params)
 
-    train_t = bench_train(params, cfg, a, g)
+    train_t = None if a.decode_only else bench_train(params, cfg, a, g)
     decode_t = bench_decode(params, cfg, a, g)
-    gemm_t = bench_gemm(a, g)
+    gemm_t = None if a.decode_only else bench_gemm(a, g)
 
-    train_med = statistics.median(train_t)
     decode_med = statistics.median(decode_t)
-    gemm_med = statistics.median(gemm_t)
     result = {
         "params": n_params,
-        "train_tokens_per_s": a.batch * a.seq / train_med,
+        "train_tokens_per_s": a.batch * a.seq / statistics.median(train_t) if train_t else None,
         "decode_tokens_per_s": a.decode_batch * a.gen / decode_med,
-        "gemm_gflops": 2.0 * 1024**3 / gemm_med / 1e9,
+        "gemm_gflops": 2.0 * 1024**3 / statistics.median(gemm_t) / 1e9 if gemm_t else None,
         "peak_gflops": None,
         "mfu": None,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
@@ -167,16 +168,18 @@ def main():
           f"OPENBLAS env: {ob if ob else 'unset'}")
     print(f"model: dim={a.dim} layers={a.layers} heads={a.heads} kv_heads={a.kv_heads} "
           f"ffn={a.ffn} vocab={a.vocab} (fp32, untied)")
-    rows = [
-        ("params", f"{n_params:,}", ""),
-        ("train_tokens_per_s", f"{result['train_tokens_per_s']:,.1f}",
-         f"batch {a.batch} x seq {a.seq}; fwd + CE bwd + AdamW; median of {a.steps} steps "
-         f"(mean {a.batch * a.seq / statistics.mean(train_t):,.1f}), {a.warmup} warm-up"),
-        ("decode_tokens_per_s", f"{result['decode_tokens_per_s']:,.1f}",
-         f"batch {a.decode_batch}, prompt {a.prompt}, gen {a.gen}; KV cache, sampling; "
-         f"time INCLUDES prefill; median of {a.decode_runs} runs"),
-        ("gemm_gflops", f"{result['gemm_gflops']:,.1f}",
-         f"1024^3 fp32 torch.matmul, median of {a.gemm_iters} (best {2 * 1024**3 / min(gemm_t) / 1e9:,.1f})"),
+    rows = [("params", f"{n_params:,}", "")]
+    if train_t:
+        rows.append(("train_tokens_per_s", f"{result['train_tokens_per_s']:,.1f}",
+                     f"batch {a.batch} x seq {a.seq}; fwd + CE bwd + AdamW; median of {a.steps} steps "
+                     f"(mean {a.batch * a.seq / statistics.mean(train_t):,.1f}), {a.warmup} warm-up"))
+    rows.append(("decode_tokens_per_s", f"{result['decode_tokens_per_s']:,.1f}",
+                 f"batch {a.decode_batch}, prompt {a.prompt}, gen {a.gen}; KV cache, sampling; "
+                 f"time INCLUDES prefill; median of {a.decode_runs} runs"))
+    if gemm_t:
+        rows.append(("gemm_gflops", f"{result['gemm_gflops']:,.1f}",
+                     f"1024^3 fp32 torch.matmul, median of {a.gemm_iters} (best {2 * 1024**3 / min(gemm_t) / 1e9:,.1f})"))
+    rows += [
         ("peak_gflops", "n/a", ""),
         ("mfu", "n/a", ""),
         ("peak_rss_mb", f"{result['peak_rss_mb']:,.1f}", "ru_maxrss"),

@@ -37,16 +37,17 @@ public static unsafe class Gemm
     };
 
     /// <summary>
-    /// Blocking for <paramref name="m"/> rows: on AVX-512 a short A (decoding) uses the 8-row kernel when
-    /// that pads fewer rows than the 12-row one. Kc, Nc and Nr never depend on m, so packed B fits both.
+    /// Blocking for <paramref name="m"/> rows: on AVX-512 a short A (decoding) uses the 4-row kernel for up
+    /// to 4 rows, and the 8-row kernel when that pads fewer rows than the 12-row one. Kc, Nc and Nr never
+    /// depend on m, so packed B fits them all.
     /// </summary>
     internal static Geometry GeometryFor(SimdLevel simd, int m)
     {
         var g = GeometryFor(simd);
-        const int small = GemmMicroKernels.Mr512Small;
-        if (simd == SimdLevel.Vector512 && m <= 64 && RoundUp(m, small) < RoundUp(m, g.Mr))
-            return new Geometry(small, g.Nr, g.Kc, g.Mc / g.Mr * small, g.Nc);
-        return g;
+        if (simd != SimdLevel.Vector512 || m > 64) return g;
+        int mr = m <= GemmMicroKernels.Mr512Tiny ? GemmMicroKernels.Mr512Tiny
+            : RoundUp(m, GemmMicroKernels.Mr512Small) < RoundUp(m, g.Mr) ? GemmMicroKernels.Mr512Small : g.Mr;
+        return new Geometry(mr, g.Nr, g.Kc, g.Mc / g.Mr * mr, g.Nc);
     }
 
     internal static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
@@ -227,7 +228,8 @@ public static unsafe class Gemm
         if (simd == SimdLevel.Vector512)
         {
             if (mr == GemmMicroKernels.Mr512) GemmMicroKernels.Kernel512<B>(kc, a, b, c, ldc, accumulate);
-            else GemmMicroKernels.Kernel512Small<B>(kc, a, b, c, ldc, accumulate);
+            else if (mr == GemmMicroKernels.Mr512Small) GemmMicroKernels.Kernel512Small<B>(kc, a, b, c, ldc, accumulate);
+            else GemmMicroKernels.Kernel512Tiny<B>(kc, a, b, c, ldc, accumulate);
         }
         else if (simd == SimdLevel.Vector256) GemmMicroKernels.Kernel256<B>(kc, a, b, c, ldc, accumulate);
         else GemmMicroKernels.KernelScalar<B>(kc, a, b, c, ldc, accumulate);

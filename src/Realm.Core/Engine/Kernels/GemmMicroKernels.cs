@@ -16,6 +16,9 @@ internal static unsafe class GemmMicroKernels
     public const int Mr512 = 12, Nr512 = 32;
     // Vector512 for few rows (decoding a batch of 8 or 16): 8 × 32, so 16 rows fill two panels exactly.
     public const int Mr512Small = 8;
+    // Vector512 for one to four rows (decoding one or a few sequences): 4 × 32, 8 accumulators, still
+    // enough independent FMA chains, and a single row does a quarter of the 8-row kernel's wasted FMAs.
+    public const int Mr512Tiny = 4;
     // Vector256: 6 rows × 16 columns = 12 ymm accumulators (fits the 16 AVX2 registers).
     public const int Mr256 = 6, Nr256 = 16;
     // Scalar: a small tile the JIT keeps in registers.
@@ -27,6 +30,9 @@ internal static unsafe class GemmMicroKernels
     public static void Kernel512Small<B>(int kc, float* a, byte* b, float* c, int ldc, bool accumulate) where B : struct, IPanelFormat =>
         Kernel512<EightRows, B>(kc, a, b, c, ldc, accumulate);
 
+    public static void Kernel512Tiny<B>(int kc, float* a, byte* b, float* c, int ldc, bool accumulate) where B : struct, IPanelFormat =>
+        Kernel512<FourRows, B>(kc, a, b, c, ldc, accumulate);
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Kernel512<R, B>(int kc, float* a, byte* b, float* c, int ldc, bool accumulate)
         where R : struct, IRowCount where B : struct, IPanelFormat
@@ -35,7 +41,7 @@ internal static unsafe class GemmMicroKernels
             c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default,
             c60 = default, c61 = default, c70 = default, c71 = default, c80 = default, c81 = default,
             c90 = default, c91 = default, ca0 = default, ca1 = default, cb0 = default, cb1 = default;
-        bool twelve = R.Count == 12;
+        bool eight = R.Count >= 8, twelve = R.Count == 12;
         for (int p = 0; p < kc; p++)
         {
             B.Load512(b, out var b0, out var b1);
@@ -44,10 +50,13 @@ internal static unsafe class GemmMicroKernels
             x = Vector512.Create(a[1]); c10 = Vector512.FusedMultiplyAdd(x, b0, c10); c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
             x = Vector512.Create(a[2]); c20 = Vector512.FusedMultiplyAdd(x, b0, c20); c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
             x = Vector512.Create(a[3]); c30 = Vector512.FusedMultiplyAdd(x, b0, c30); c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
-            x = Vector512.Create(a[4]); c40 = Vector512.FusedMultiplyAdd(x, b0, c40); c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
-            x = Vector512.Create(a[5]); c50 = Vector512.FusedMultiplyAdd(x, b0, c50); c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
-            x = Vector512.Create(a[6]); c60 = Vector512.FusedMultiplyAdd(x, b0, c60); c61 = Vector512.FusedMultiplyAdd(x, b1, c61);
-            x = Vector512.Create(a[7]); c70 = Vector512.FusedMultiplyAdd(x, b0, c70); c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
+            if (eight)
+            {
+                x = Vector512.Create(a[4]); c40 = Vector512.FusedMultiplyAdd(x, b0, c40); c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
+                x = Vector512.Create(a[5]); c50 = Vector512.FusedMultiplyAdd(x, b0, c50); c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
+                x = Vector512.Create(a[6]); c60 = Vector512.FusedMultiplyAdd(x, b0, c60); c61 = Vector512.FusedMultiplyAdd(x, b1, c61);
+                x = Vector512.Create(a[7]); c70 = Vector512.FusedMultiplyAdd(x, b0, c70); c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
+            }
             if (twelve)
             {
                 x = Vector512.Create(a[8]); c80 = Vector512.FusedMultiplyAdd(x, b0, c80); c81 = Vector512.FusedMultiplyAdd(x, b1, c81);
@@ -60,6 +69,7 @@ internal static unsafe class GemmMicroKernels
         }
         Store512(c + 0 * ldc, c00, c01, accumulate); Store512(c + 1 * ldc, c10, c11, accumulate);
         Store512(c + 2 * ldc, c20, c21, accumulate); Store512(c + 3 * ldc, c30, c31, accumulate);
+        if (!eight) return;
         Store512(c + 4 * ldc, c40, c41, accumulate); Store512(c + 5 * ldc, c50, c51, accumulate);
         Store512(c + 6 * ldc, c60, c61, accumulate); Store512(c + 7 * ldc, c70, c71, accumulate);
         if (!twelve) return;
