@@ -1,4 +1,10 @@
 using System.Text.Json;
+using Realm.Engine.Chat;
+using Realm.Engine.Compute;
+using Realm.Engine.Generation;
+using Realm.Engine.Model;
+using Realm.Engine.Tokenizers;
+using Realm.Tests.Chat;
 
 namespace Realm.Tests.Cli;
 
@@ -30,6 +36,25 @@ public class WeightsFlagTests
             Assert.Equal(f32.Ids, other.Ids);
             Assert.Equal(f32.Logprobs, other.Logprobs);
         }
+    }
+
+    [Fact]
+    public void ChatWithBf16WeightsRepliesAsABf16ModelInProcess()
+    {
+        using var dir = new TempDirectory();
+        string model = ChatModels.CreateChatMl(dir);
+        var r = RealmProcess.RunWithInput("Hello there!\n", "chat", "--model", model, "--greedy", "--max-new-tokens", "8", "--weights", "bf16");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+
+        using var cpu = new Cpu(2, SimdSupport.FromEnvironment());
+        using var llm = LlamaModel.LoadBf16(model, cpu);
+        var tokenizer = TokenizerLoader.Load(model);
+        using var session = new ChatSession(llm, tokenizer, ChatTemplate.For(tokenizer, "tokenizer_config.json"), new ChatSessionOptions
+        {
+            Sampling = new SamplingRequest { Greedy = true, MaxNewTokens = 8 },
+            StopTokens = SamplingDefaults.StopTokens(null, tokenizer, llm.Config),
+        });
+        Assert.Equal(session.Send("Hello there!").Text + "\n", r.Stdout);
     }
 
     [Fact]
