@@ -52,6 +52,7 @@ internal sealed class FineTuneOptions
     };
     public readonly Option<int> EvalProblems = new("--eval-problems") { Description = "Held-out problems checked each time (0: no check).", DefaultValueFactory = _ => 32 };
     public readonly Option<ulong> Seed = new("--seed") { Description = "Seed for adapters, data order, route draws and sampling.", DefaultValueFactory = _ => 1UL };
+    public readonly Option<string?> Weights = WeightsOption.ForTraining();
     public readonly Option<bool> SkipBad = new("--skip-bad-lines")
     {
         Description = "Leave out (and report) malformed lines and problems that cannot be used, instead of stopping.",
@@ -79,7 +80,7 @@ internal sealed class FineTuneOptions
     public void AddTo(Command command)
     {
         foreach (var option in new Option[] { Model, Adapter, Data, Out, Steps, LearningRate, Warmup, WeightDecay, MaxTokensPerPass, CheckpointEvery,
-                     MaxRoutes, MaxNewTokens, EvalSplit, EvalProblems, Seed, SkipBad })
+                     MaxRoutes, MaxNewTokens, EvalSplit, EvalProblems, Seed, SkipBad, Weights })
             command.Add(option);
         Lora.AddTo(command);
         Common.AddTo(command);
@@ -92,6 +93,7 @@ internal sealed class FineTuneOptions
         {
             if (result.GetValue(option) < min) throw new RealmException($"{option.Name} must be at least {min}, got {result.GetValue(option)}");
         }
+        WeightsOption.RefuseTraining(result, Weights);
         AtLeast(Steps, 1);
         AtLeast(Warmup, 0);
         AtLeast(MaxTokensPerPass, 1);

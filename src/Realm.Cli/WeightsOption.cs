@@ -28,6 +28,19 @@ internal sealed class WeightsOption
         return value is "auto" or "bf16" or "f32" ? value : throw new RealmException($"--weights: unknown value '{value}' (use auto, bf16 or f32)");
     }
 
+    /// <summary>
+    /// A hidden <c>--weights</c> for the training commands: asking them for BF16 weights gets a clear answer
+    /// rather than "unrecognized argument", since training updates F32 weights.
+    /// </summary>
+    public static Option<string?> ForTraining() => new("--weights") { Hidden = true };
+
+    /// <summary>Stops a training command given <c>--weights</c> other than f32.</summary>
+    public static void RefuseTraining(ParseResult result, Option<string?> option)
+    {
+        if (result.GetValue(option) is { } value && !value.Trim().Equals("f32", StringComparison.OrdinalIgnoreCase))
+            throw new RealmException($"--weights {value}: training runs on F32 weights; BF16 weights are for inference (realm generate, chat and eval)");
+    }
+
     /// <summary>Loads the model directory with the weights <paramref name="choice"/> asks for and the adapters, if any.</summary>
     public static LlamaModel Load(string choice, string directory, Cpu cpu, LoraAdapters? adapters = null)
     {

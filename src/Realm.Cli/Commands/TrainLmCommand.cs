@@ -41,16 +41,18 @@ internal static class TrainLmCommand
         var skipBad = new Option<bool>("--skip-bad-lines") { Description = "Skip malformed JSONL lines (each is reported) instead of stopping." };
         var lora = new LoraFlags("Train LoRA adapters of this rank on the --init model instead of all its weights (0: full training). OUT then holds a PEFT adapter.",
             "q_proj,v_proj");
+        var weights = WeightsOption.ForTraining();
 
         var command = new Command("train-lm", "Train a language model on a text corpus (resumes from OUT/checkpoint if present).")
         {
             data, outDir, init, dim, layers, heads, kvHeads, ffn, steps, batch, micro, seq, lr, warmup, decay, minLr, clip, wd,
-            evalEvery, evalFraction, ckptEvery, seed, skipBad,
+            evalEvery, evalFraction, ckptEvery, seed, skipBad, weights,
         };
         lora.AddTo(command);
         common.AddTo(command);
         command.SetAction(result =>
         {
+            WeightsOption.RefuseTraining(result, weights);
             var options = new LmTrainingOptions
             {
                 Steps = result.GetValue(steps), BatchSize = result.GetValue(batch), MicroBatch = result.GetValue(micro),

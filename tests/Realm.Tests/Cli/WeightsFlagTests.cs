@@ -57,6 +57,21 @@ public class WeightsFlagTests
         Assert.Equal(session.Send("Hello there!").Text + "\n", r.Stdout);
     }
 
+    [Theory]
+    [InlineData("train-lm")]
+    [InlineData("sft")]
+    [InlineData("rl")]
+    public void TrainingCommandsRefuseBf16Weights(string command)
+    {
+        using var dir = new TempDirectory();
+        string[] required = command == "train-lm"
+            ? ["--data", dir.File("corpus.jsonl"), "--out", dir.File("out")]
+            : ["--model", Fixtures.Model("gqa_tied_bf16"), "--data", dir.File("problems.jsonl"), "--out", dir.File("out")];
+        var r = RealmProcess.Run([command, .. required, "--weights", "bf16"]);
+        RealmProcess.AssertUserError(r, "--weights bf16", "training runs on F32 weights");
+        Assert.False(Directory.Exists(dir.File("out")));
+    }
+
     [Fact]
     public void AnUnknownChoiceIsAUserError()
     {
