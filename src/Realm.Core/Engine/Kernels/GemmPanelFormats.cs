@@ -90,7 +90,9 @@ internal readonly unsafe struct Bf16Panels : IPanelFormat
     /// <summary>Rounds an F32 panel of <paramref name="kc"/> k-rows of width <paramref name="nr"/> into BF16, each row permuted.</summary>
     public static void Store(float* panel, int kc, int nr, ushort* dst)
     {
+        Span<int> position = stackalloc int[nr]; // the same for every k-row: worked out once per panel
+        for (int j = 0; j < nr; j++) position[j] = Position(j, nr);
         for (int p = 0; p < kc; p++, panel += nr, dst += nr)
-            for (int j = 0; j < nr; j++) dst[Position(j, nr)] = Bf16.FromFloat(panel[j]);
+            for (int j = 0; j < nr; j++) dst[position[j]] = Bf16.FromFloat(panel[j]);
     }
 }
