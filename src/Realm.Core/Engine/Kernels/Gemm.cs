@@ -12,7 +12,8 @@ namespace Realm.Engine.Kernels;
 /// Each task owns a block of C rows (and a range of its columns): for each KC step it packs its rows of
 /// A into MR-tall panels and sweeps them against the B panels with a register-blocked micro-kernel,
 /// keeping its C block in cache across the whole k loop. Every element of C is produced by one task
-/// summing k in a fixed order, so results are identical for any thread count.
+/// summing k in a fixed order, so results are identical for any thread count. A B packed ahead of time
+/// (<see cref="PackedMatrix"/>) may hold BF16, which the micro-kernels widen to F32 in registers.
 /// </summary>
 public static unsafe class Gemm
 {
