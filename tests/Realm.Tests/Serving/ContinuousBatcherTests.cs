@@ -1,0 +1,136 @@
+using Realm.Engine.Compute;
+using Realm.Engine.Generation;
+using Realm.Engine.Model;
+using Realm.Tests.Model;
+
+namespace Realm.Tests.Serving;
+
+public class ContinuousBatcherTests
+{
+    private static LlamaModel RandomModel(Cpu cpu)
+    {
+        var config = ModelGradientTests.TinyConfig(bias: true, tied: false) with { MaxPositionEmbeddings = 640, VocabSize = 23 };
+        var model = new LlamaModel(config, cpu);
+        model.InitializeRandom(11, std: 0.5f);
+        return model;
+    }
+
+    private static int[] Prompt(int length, int seed)
+    {
+        var rng = new Random(seed);
+        return Enumerable.Range(0, length).Select(_ => rng.Next(1, 23)).ToArray();
+    }
+
+    private static Completion Complete(ContinuousBatcher batcher, SequenceRequest request)
+    {
+        Assert.Equal(SubmitStatus.Accepted, batcher.TrySubmit([request], out var streams));
+        return streams[0].Completion.GetAwaiter().GetResult();
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void SequencesJoiningAndLeavingTheBatchGetWhatTheyGetAlone(bool greedy)
+    {
+        using var cpu = TestSupport.NewCpu(SimdSupport.Best);
+        using var model = RandomModel(cpu);
+        // Prompts longer than a prefill chunk (so prefill spans steps) and short ones; lengths vary so sequences end at different steps.
+        var prompts = new[] { Prompt(5, 1), Prompt(300, 2), Prompt(17, 3), Prompt(600 - 30, 4), Prompt(2, 5), Prompt(40, 6) };
+        var options = new SamplingOptions { Greedy = greedy, Temperature = 0.9f, TopP = 0.95f, MaxNewTokens = 30, Seed = 7, StopTokens = [3] };
+
+        using var batcher = new ContinuousBatcher(model, new ContinuousBatcherOptions { Slots = 3, ContextLength = 640, MaxWaiting = 10 });
+        var alone = prompts.Select((p, i) => Complete(batcher, new SequenceRequest(p, options, i))).ToArray();
+        Assert.Equal(0, batcher.ActiveSequences);
+
+        // The same prompts arriving at different moments, more of them than there are slots.
+        var streams = new List<GenerationStream>();
+        for (int i = 0; i < prompts.Length; i++)
+        {
+            Assert.Equal(SubmitStatus.Accepted, batcher.TrySubmit([new SequenceRequest(prompts[i], options, i)], out var s));
+            streams.Add(s[0]);
+            if (i % 2 == 1) streams[i - 1].Tokens.ReadAsync().AsTask().Wait(); // let the batch run a little first
+        }
+        for (int i = 0; i < prompts.Length; i++)
+        {
+            var together = streams[i].Completion.GetAwaiter().GetResult();
+            Assert.Equal(alone[i].Tokens, together.Tokens);
+            Assert.Equal(alone[i].Logprobs, together.Logprobs);
+            Assert.Equal(alone[i].FinishReason, together.FinishReason);
+        }
+
+        // And what the one-shot Generator gives for prompts short enough to prefill in one chunk.
+        using var generator = new Generator(model, maxBatch: 6, maxLength: 640);
+        var reference = generator.Generate(prompts, options);
+        foreach (int i in new[] { 0, 2, 4, 5 }) Assert.Equal(reference[i].Tokens, alone[i].Tokens);
+    }
+
+    [Fact]
+    public void TokensStreamAsSampledAndTheCompletionEndsTheStream()
+    {
+        using var cpu = TestSupport.NewCpu(SimdSupport.Best);
+        using var model = RandomModel(cpu);
+        using var batcher = new ContinuousBatcher(model, new ContinuousBatcherOptions { Slots = 2, ContextLength = 64 });
+        Assert.Equal(SubmitStatus.Accepted, batcher.TrySubmit([new SequenceRequest(Prompt(6, 1), new SamplingOptions { Greedy = true, MaxNewTokens = 12 })], out var streams));
+        var streamed = streams[0].Tokens.ReadAllAsync().ToBlockingEnumerable().ToList();
+        var completion = streams[0].Completion.Result;
+        Assert.Equal(completion.Tokens, streamed);
+        Assert.Equal(12, streamed.Count);
+        Assert.Equal(FinishReason.Length, completion.FinishReason);
+    }
+
+    [Fact]
+    public void CancellingASequenceFreesItsSlotForTheNextOne()
+    {
+        using var cpu = TestSupport.NewCpu(SimdSupport.Best);
+        using var model = RandomModel(cpu);
+        using var batcher = new ContinuousBatcher(model, new ContinuousBatcherOptions { Slots = 1, ContextLength = 640, MaxWaiting = 1 });
+        using var cancel = new CancellationTokenSource();
+        var endless = new SamplingOptions { Greedy = true, MaxNewTokens = 600 };
+        Assert.Equal(SubmitStatus.Accepted, batcher.TrySubmit([new SequenceRequest(Prompt(4, 1), endless, 0, cancel.Token)], out var first));
+        first[0].Tokens.ReadAsync().AsTask().Wait();
+        Assert.Equal(1, batcher.ActiveSequences);
+
+        // One slot busy and one waiting place: a third sequence is refused, not queued.
+        Assert.Equal(SubmitStatus.Accepted, batcher.TrySubmit([new SequenceRequest(Prompt(4, 2), endless with { MaxNewTokens = 3 })], out var second));
+        Assert.Equal(SubmitStatus.QueueFull, batcher.TrySubmit([new SequenceRequest(Prompt(4, 3), endless)], out _));
+
+        cancel.Cancel();
+        Assert.ThrowsAny<OperationCanceledException>(() => first[0].Completion.GetAwaiter().GetResult());
+        Assert.Equal(3, second[0].Completion.Result.Tokens.Length);
+        SpinWait.SpinUntil(() => batcher.ActiveSequences == 0, TimeSpan.FromSeconds(10));
+        Assert.Equal(0, batcher.ActiveSequences);
+        Assert.Equal(1, batcher.CompletedSequences);
+    }
+
+    [Fact]
+    public void ChoicesOfOneRequestAreAllAcceptedOrAllRefused()
+    {
+        using var cpu = TestSupport.NewCpu(SimdSupport.Best);
+        using var model = RandomModel(cpu);
+        using var batcher = new ContinuousBatcher(model, new ContinuousBatcherOptions { Slots = 2, ContextLength = 64, MaxWaiting = 1 });
+        var options = new SamplingOptions { Temperature = 1f, MaxNewTokens = 20, Seed = 3 };
+        var choices = Enumerable.Range(0, 4).Select(i => new SequenceRequest(Prompt(5, 1), options, i)).ToArray();
+        Assert.Equal(SubmitStatus.QueueFull, batcher.TrySubmit(choices, out var none));
+        Assert.Empty(none);
+        Assert.Equal(SubmitStatus.Accepted, batcher.TrySubmit(choices[..3], out var three));
+        var results = three.Select(s => s.Completion.Result.Tokens).ToArray();
+        Assert.NotEqual(results[0], results[1]); // each choice has its own random stream
+
+        batcher.StopAccepting();
+        Assert.Equal(SubmitStatus.ShuttingDown, batcher.TrySubmit(choices[..1], out _));
+    }
+
+    [Fact]
+    public void PromptsThatCannotRunAreUserErrors()
+    {
+        using var cpu = TestSupport.NewCpu(SimdSupport.Best);
+        using var model = RandomModel(cpu);
+        using var batcher = new ContinuousBatcher(model, new ContinuousBatcherOptions { Slots = 1, ContextLength = 32 });
+        var options = new SamplingOptions { Greedy = true, MaxNewTokens = 10 };
+        Assert.Contains("exceeds the context of 32", Assert.Throws<RealmException>(() => batcher.TrySubmit([new SequenceRequest(Prompt(23, 1), options)], out _)).Message);
+        Assert.Contains("outside the vocabulary", Assert.Throws<RealmException>(() => batcher.TrySubmit([new SequenceRequest([1, 99], options)], out _)).Message);
+        Assert.Contains("empty", Assert.Throws<RealmException>(() => batcher.TrySubmit([new SequenceRequest([], options)], out _)).Message);
+        Assert.Equal(SubmitStatus.Accepted, batcher.TrySubmit([new SequenceRequest([1, 2], options with { MaxNewTokens = 0 })], out var empty));
+        Assert.Empty(empty[0].Completion.Result.Tokens);
+    }
+}
