@@ -9,8 +9,9 @@ internal sealed record ChoiceResult(int Index, string Text, int CompletionTokens
 
 /// <summary>
 /// Follows one generated sequence: decodes its tokens into text as they come (holding back incomplete
-/// characters and anything that may begin a stop sequence), hides the stop token, and ends the sequence
-/// early when a stop sequence appears, which frees its slot.
+/// characters and anything that may begin a stop sequence), hides the stop token and special tokens (as
+/// vLLM does by default; they still count as completion tokens), and ends the sequence early when a stop
+/// sequence appears, which frees its slot.
 /// </summary>
 internal sealed class ChoiceReader(ServedModel model, GenerationPlan plan)
 {
@@ -35,6 +36,7 @@ internal sealed class ChoiceReader(ServedModel model, GenerationPlan plan)
         {
             tokens++;
             if (stopIds.Contains(token)) break;
+            if (model.Tokenizer.IsSpecial(token)) continue;
             await Show(matcher.Push(decoder.Push(token)));
             if (matcher.Stopped)
             {

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Http.Features;
 using Realm.Engine.Generation;
 
 namespace Realm.Server;
@@ -95,12 +94,23 @@ internal sealed class CompletionEndpoint(ServedModel model, ContinuousBatcher ba
         await events.WriteDoneAsync();
     }
 
+    // The limit is checked here rather than by Kestrel, which would close the connection while the client
+    // is still sending, so that the client may lose the 413; Kestrel reads and drops the rest of the body.
     private async Task<JsonDocument> ReadBodyAsync(HttpContext context)
     {
         if (context.Request.ContentLength > options.MaxBodyBytes) throw ErrorResponses.TooLarge();
+        var body = new MemoryStream();
+        var buffer = new byte[16 * 1024];
+        int read;
+        while ((read = await context.Request.Body.ReadAsync(buffer, context.RequestAborted)) > 0)
+        {
+            if (body.Length + read > options.MaxBodyBytes) throw ErrorResponses.TooLarge();
+            body.Write(buffer, 0, read);
+        }
+        body.Position = 0;
         try
         {
-            return await JsonDocument.ParseAsync(context.Request.Body, default, context.RequestAborted);
+            return await JsonDocument.ParseAsync(body, default, context.RequestAborted);
         }
         catch (JsonException)
         {

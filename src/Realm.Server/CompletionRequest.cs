@@ -27,5 +27,7 @@ internal sealed record CompletionRequest
     /// <summary>The field max_tokens came from (max_tokens or max_completion_tokens), for error messages.</summary>
     public string MaxTokensParam { get; init; } = "max_tokens";
     public IReadOnlyList<string> Stop { get; init; } = [];
+    /// <summary>ignore_eos, an extension vLLM also accepts: no stop token ends the reply (benchmarks use it for fixed lengths).</summary>
+    public bool IgnoreEos { get; init; }
     public long? Seed { get; init; }
 }

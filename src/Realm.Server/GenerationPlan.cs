@@ -41,7 +41,7 @@ internal sealed record GenerationPlan(int[] Prompt, SamplingOptions Options, int
         options = options with
         {
             MaxNewTokens = Math.Min(options.MaxNewTokens, room),
-            StopTokens = chat ? model.ChatStopIds : model.TextStopIds,
+            StopTokens = request.IgnoreEos ? [] : chat ? model.ChatStopIds : model.TextStopIds,
         };
         return new GenerationPlan(prompt, options, request.N, request.Stop);
     }

@@ -35,6 +35,7 @@ internal static class RequestReader
             MaxTokens = Int(body, maxParam, min: 1),
             MaxTokensParam = maxParam,
             Stop = Stop(body),
+            IgnoreEos = Optional(body, "ignore_eos") is { } ignoreEos && Bool(ignoreEos, "ignore_eos"),
             Seed = Optional(body, "seed") is { } seed
                 ? seed.ValueKind == JsonValueKind.Number && seed.TryGetInt64(out long value) ? value : throw WrongType("seed", "an integer", seed)
                 : null,

@@ -1,6 +1,7 @@
 using System.ClientModel;
 using System.ClientModel.Primitives;
 using System.Globalization;
+using System.Text.Json;
 using OpenAI;
 using OpenAI.Chat;
 using Polly;
@@ -69,9 +70,26 @@ public sealed class TeacherClient
         }
         catch (Exception e) when (!cancel.IsCancellationRequested && e is ClientResultException or HttpRequestException or IOException or OperationCanceledException)
         {
-            string why = e is ClientResultException { Status: > 0 } api ? $"HTTP {api.Status}: {e.Message.Split('\n')[0]}" : e.Message.Split('\n')[0];
-            string tries = IsTransient(e, cancel) ? $" (after {_options.MaxRetries} retries)" : "";
+            string why = e is ClientResultException { Status: > 0 } api ? $"HTTP {api.Status}: {ServerMessage(api) ?? FirstLine(e.Message)}" : FirstLine(e.Message);
+            string tries = IsTransient(e, cancel) ? $" (after {_options.MaxRetries} {(_options.MaxRetries == 1 ? "retry" : "retries")})" : "";
             throw new RealmException($"{_options.Endpoint}: {why}{tries}", e);
+        }
+    }
+
+    private static string FirstLine(string text) => text.Split('\n')[0];
+
+    // OpenAI-compatible servers say what was wrong in {"error": {"message": ...}}.
+    private static string? ServerMessage(ClientResultException error)
+    {
+        try
+        {
+            using var body = JsonDocument.Parse(error.GetRawResponse()?.Content ?? BinaryData.Empty);
+            return body.RootElement.TryGetProperty("error", out var detail) && detail.ValueKind == JsonValueKind.Object
+                && detail.TryGetProperty("message", out var message) && message.ValueKind == JsonValueKind.String ? message.GetString() : null;
+        }
+        catch (JsonException)
+        {
+            return null;
         }
     }
 

@@ -32,11 +32,12 @@ internal static class TeacherCommand
         var seed = Opt("--seed", defaults.Seed, "Seed from which each request's seed derives (problem id, route number).");
         var timeout = Opt("--timeout", (int)defaults.Timeout.TotalSeconds, "Seconds one request may take before it is abandoned and retried.");
         var retries = Opt("--max-retries", defaults.MaxRetries, "Retries of a request on 429, 5xx, timeouts or dropped connections (exponential backoff with jitter, Retry-After respected); then the run stops.");
+        var skipBad = new Option<bool>("--skip-bad-lines") { Description = "Skip malformed dataset lines (each is reported) instead of stopping." };
 
         var command = new Command("collect",
             "Ask a teacher for rulebook-guided routes to every problem, label each by verifying its answer, and append the problems with their routes to --out (resumable).")
         {
-            data, output, endpoint, model, apiKey, routes, concurrency, domain, temperature, maxTokens, seed, timeout, retries,
+            data, output, endpoint, model, apiKey, routes, concurrency, domain, temperature, maxTokens, seed, timeout, retries, skipBad,
         };
         command.SetAction(result =>
         {
@@ -57,7 +58,9 @@ internal static class TeacherCommand
                 MaxRetries = result.GetValue(retries),
             };
             options.Validate();
-            var problems = ProblemJsonl.Read(result.GetRequiredValue(data)).Problems;
+            var dataset = ProblemJsonl.Read(result.GetRequiredValue(data), result.GetValue(skipBad));
+            foreach (var line in dataset.BadLines) AnsiConsole.MarkupLine($"[yellow]skipped {Markup.Escape(line)}[/]");
+            var problems = dataset.Problems;
             string outPath = result.GetRequiredValue(output);
             var summary = Collect(new TeacherCollector(options), problems, outPath, CommandRunner.CtrlC());
             Console.WriteLine(Summary(summary, outPath));
@@ -87,7 +90,9 @@ internal static class TeacherCommand
                 var task = ctx.AddTask("collecting", maxValue: Math.Max(1, problems.Count));
                 summary = collector.RunAsync(problems, outPath, p =>
                 {
-                    task.Value = p.AlreadyDone + p.Written;
+                    // The bar counts this run's problems only, so its rate and time left leave out those already done.
+                    task.MaxValue = Math.Max(1, p.Total - p.AlreadyDone);
+                    task.Value = p.Written;
                     task.Description = Markup.Escape($"{p.AlreadyDone + p.Written}/{p.Total} problems, {p.ProblemsPerSecond * 60:N1}/min, {p.CorrectRoutes}/{p.Routes} routes correct");
                 }, cancel).GetAwaiter().GetResult();
                 task.Value = task.MaxValue;

@@ -21,16 +21,16 @@ public class ContinuousBatcherTests
         return Enumerable.Range(0, length).Select(_ => rng.Next(1, 23)).ToArray();
     }
 
-    private static Completion Complete(ContinuousBatcher batcher, SequenceRequest request)
+    private static Task<Completion> Complete(ContinuousBatcher batcher, SequenceRequest request)
     {
         Assert.Equal(SubmitStatus.Accepted, batcher.TrySubmit([request], out var streams));
-        return streams[0].Completion.GetAwaiter().GetResult();
+        return streams[0].Completion;
     }
 
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public void SequencesJoiningAndLeavingTheBatchGetWhatTheyGetAlone(bool greedy)
+    public async Task SequencesJoiningAndLeavingTheBatchGetWhatTheyGetAlone(bool greedy)
     {
         using var cpu = TestSupport.NewCpu(SimdSupport.Best);
         using var model = RandomModel(cpu);
@@ -39,7 +39,8 @@ public class ContinuousBatcherTests
         var options = new SamplingOptions { Greedy = greedy, Temperature = 0.9f, TopP = 0.95f, MaxNewTokens = 30, Seed = 7, StopTokens = [3] };
 
         using var batcher = new ContinuousBatcher(model, new ContinuousBatcherOptions { Slots = 3, ContextLength = 640, MaxWaiting = 10 });
-        var alone = prompts.Select((p, i) => Complete(batcher, new SequenceRequest(p, options, i))).ToArray();
+        var alone = new List<Completion>();
+        for (int i = 0; i < prompts.Length; i++) alone.Add(await Complete(batcher, new SequenceRequest(prompts[i], options, i)));
         Assert.Equal(0, batcher.ActiveSequences);
 
         // The same prompts arriving at different moments, more of them than there are slots.
@@ -48,11 +49,11 @@ public class ContinuousBatcherTests
         {
             Assert.Equal(SubmitStatus.Accepted, batcher.TrySubmit([new SequenceRequest(prompts[i], options, i)], out var s));
             streams.Add(s[0]);
-            if (i % 2 == 1) streams[i - 1].Tokens.ReadAsync().AsTask().Wait(); // let the batch run a little first
+            if (i % 2 == 1) await streams[i - 1].Tokens.ReadAsync(); // let the batch run a little first
         }
         for (int i = 0; i < prompts.Length; i++)
         {
-            var together = streams[i].Completion.GetAwaiter().GetResult();
+            var together = await streams[i].Completion;
             Assert.Equal(alone[i].Tokens, together.Tokens);
             Assert.Equal(alone[i].Logprobs, together.Logprobs);
             Assert.Equal(alone[i].FinishReason, together.FinishReason);
@@ -65,21 +66,22 @@ public class ContinuousBatcherTests
     }
 
     [Fact]
-    public void TokensStreamAsSampledAndTheCompletionEndsTheStream()
+    public async Task TokensStreamAsSampledAndTheCompletionEndsTheStream()
     {
         using var cpu = TestSupport.NewCpu(SimdSupport.Best);
         using var model = RandomModel(cpu);
         using var batcher = new ContinuousBatcher(model, new ContinuousBatcherOptions { Slots = 2, ContextLength = 64 });
         Assert.Equal(SubmitStatus.Accepted, batcher.TrySubmit([new SequenceRequest(Prompt(6, 1), new SamplingOptions { Greedy = true, MaxNewTokens = 12 })], out var streams));
-        var streamed = streams[0].Tokens.ReadAllAsync().ToBlockingEnumerable().ToList();
-        var completion = streams[0].Completion.Result;
+        var streamed = new List<int>();
+        await foreach (int token in streams[0].Tokens.ReadAllAsync()) streamed.Add(token);
+        var completion = await streams[0].Completion;
         Assert.Equal(completion.Tokens, streamed);
         Assert.Equal(12, streamed.Count);
         Assert.Equal(FinishReason.Length, completion.FinishReason);
     }
 
     [Fact]
-    public void CancellingASequenceFreesItsSlotForTheNextOne()
+    public async Task CancellingASequenceFreesItsSlotForTheNextOne()
     {
         using var cpu = TestSupport.NewCpu(SimdSupport.Best);
         using var model = RandomModel(cpu);
@@ -87,7 +89,7 @@ public class ContinuousBatcherTests
         using var cancel = new CancellationTokenSource();
         var endless = new SamplingOptions { Greedy = true, MaxNewTokens = 600 };
         Assert.Equal(SubmitStatus.Accepted, batcher.TrySubmit([new SequenceRequest(Prompt(4, 1), endless, 0, cancel.Token)], out var first));
-        first[0].Tokens.ReadAsync().AsTask().Wait();
+        await first[0].Tokens.ReadAsync();
         Assert.Equal(1, batcher.ActiveSequences);
 
         // One slot busy and one waiting place: a third sequence is refused, not queued.
@@ -95,15 +97,15 @@ public class ContinuousBatcherTests
         Assert.Equal(SubmitStatus.QueueFull, batcher.TrySubmit([new SequenceRequest(Prompt(4, 3), endless)], out _));
 
         cancel.Cancel();
-        Assert.ThrowsAny<OperationCanceledException>(() => first[0].Completion.GetAwaiter().GetResult());
-        Assert.Equal(3, second[0].Completion.Result.Tokens.Length);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first[0].Completion);
+        Assert.Equal(3, (await second[0].Completion).Tokens.Length);
         SpinWait.SpinUntil(() => batcher.ActiveSequences == 0, TimeSpan.FromSeconds(10));
         Assert.Equal(0, batcher.ActiveSequences);
         Assert.Equal(1, batcher.CompletedSequences);
     }
 
     [Fact]
-    public void ChoicesOfOneRequestAreAllAcceptedOrAllRefused()
+    public async Task ChoicesOfOneRequestAreAllAcceptedOrAllRefused()
     {
         using var cpu = TestSupport.NewCpu(SimdSupport.Best);
         using var model = RandomModel(cpu);
@@ -113,7 +115,7 @@ public class ContinuousBatcherTests
         Assert.Equal(SubmitStatus.QueueFull, batcher.TrySubmit(choices, out var none));
         Assert.Empty(none);
         Assert.Equal(SubmitStatus.Accepted, batcher.TrySubmit(choices[..3], out var three));
-        var results = three.Select(s => s.Completion.Result.Tokens).ToArray();
+        var results = (await Task.WhenAll(three.Select(s => s.Completion))).Select(c => c.Tokens).ToArray();
         Assert.NotEqual(results[0], results[1]); // each choice has its own random stream
 
         batcher.StopAccepting();
@@ -121,7 +123,7 @@ public class ContinuousBatcherTests
     }
 
     [Fact]
-    public void PromptsThatCannotRunAreUserErrors()
+    public async Task PromptsThatCannotRunAreUserErrors()
     {
         using var cpu = TestSupport.NewCpu(SimdSupport.Best);
         using var model = RandomModel(cpu);
@@ -131,6 +133,6 @@ public class ContinuousBatcherTests
         Assert.Contains("outside the vocabulary", Assert.Throws<RealmException>(() => batcher.TrySubmit([new SequenceRequest([1, 99], options)], out _)).Message);
         Assert.Contains("empty", Assert.Throws<RealmException>(() => batcher.TrySubmit([new SequenceRequest([], options)], out _)).Message);
         Assert.Equal(SubmitStatus.Accepted, batcher.TrySubmit([new SequenceRequest([1, 2], options with { MaxNewTokens = 0 })], out var empty));
-        Assert.Empty(empty[0].Completion.Result.Tokens);
+        Assert.Empty((await empty[0].Completion).Tokens);
     }
 }

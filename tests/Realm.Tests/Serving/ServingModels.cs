@@ -25,6 +25,20 @@ public static class ServingModels
         return model;
     }
 
+    /// <summary>
+    /// A plain model large enough (8M parameters) that one sequence decodes at only a few hundred tokens
+    /// per second: long generations stay under way for seconds, for tests that need a busy server.
+    /// </summary>
+    public static string CreateSlow(TempDirectory dir, string name = "slow-model")
+    {
+        string model = dir.File(name);
+        Directory.CreateDirectory(model);
+        var tokenizer = new ByteTokenizer();
+        tokenizer.Save(model);
+        SaveRandomModel(model, tokenizer.VocabSize, hidden: 512, layers: 4);
+        return model;
+    }
+
     public static string CreateChatMl(TempDirectory dir, string name = "chatml-model")
     {
         string model = dir.File(name);
@@ -41,11 +55,11 @@ public static class ServingModels
         return model;
     }
 
-    private static void SaveRandomModel(string directory, int vocabSize)
+    private static void SaveRandomModel(string directory, int vocabSize, int hidden = 32, int layers = 2)
     {
         var config = new LlamaConfig
         {
-            HiddenSize = 32, IntermediateSize = 64, NumHiddenLayers = 2, NumAttentionHeads = 4, NumKeyValueHeads = 2,
+            HiddenSize = hidden, IntermediateSize = 2 * hidden, NumHiddenLayers = layers, NumAttentionHeads = 4, NumKeyValueHeads = 2,
             VocabSize = vocabSize, MaxPositionEmbeddings = Context, TieWordEmbeddings = true,
         }.Validate("test config");
         using var cpu = new Cpu(1, SimdSupport.Best);
