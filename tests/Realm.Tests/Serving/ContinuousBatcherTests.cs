@@ -105,6 +105,28 @@ public class ContinuousBatcherTests
     }
 
     [Fact]
+    public async Task AWaitingSequenceThatIsCancelledGivesUpItsQueuePlaceAtOnce()
+    {
+        using var cpu = TestSupport.NewCpu(SimdSupport.Best);
+        using var model = RandomModel(cpu);
+        using var batcher = new ContinuousBatcher(model, new ContinuousBatcherOptions { Slots = 1, ContextLength = 640, MaxWaiting = 1 });
+        using var stopFirst = new CancellationTokenSource();
+        using var leave = new CancellationTokenSource();
+        var endless = new SamplingOptions { Greedy = true, MaxNewTokens = 600 };
+        Assert.Equal(SubmitStatus.Accepted, batcher.TrySubmit([new SequenceRequest(Prompt(4, 1), endless, 0, stopFirst.Token)], out var first));
+        await first[0].Tokens.ReadAsync();
+        Assert.Equal(SubmitStatus.Accepted, batcher.TrySubmit([new SequenceRequest(Prompt(4, 2), endless, 0, leave.Token)], out var waiting));
+        Assert.Equal(SubmitStatus.QueueFull, batcher.TrySubmit([new SequenceRequest(Prompt(4, 3), endless)], out _));
+
+        leave.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting[0].Completion);
+        Assert.False(first[0].Completion.IsCompleted); // the slot is still busy, yet the queue has room again
+        Assert.Equal(0, batcher.WaitingSequences);
+        Assert.Equal(SubmitStatus.Accepted, batcher.TrySubmit([new SequenceRequest(Prompt(4, 3), endless with { MaxNewTokens = 2 })], out _));
+        stopFirst.Cancel();
+    }
+
+    [Fact]
     public async Task ChoicesOfOneRequestAreAllAcceptedOrAllRefused()
     {
         using var cpu = TestSupport.NewCpu(SimdSupport.Best);

@@ -97,6 +97,27 @@ public class ServerApiTests
         Assert.NotEqual(texts, Texts(await Ask(43)));
         var usage = first.GetProperty("usage");
         Assert.Equal(48, usage.GetProperty("completion_tokens").GetInt32()); // 3 × 16: this random model does not stop early
+
+        // Streamed, the choices' deltas interleave; each index adds up to its choice.
+        var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+        {
+            Content = JsonContent.Create(new
+            {
+                model = server.ModelName, n = 3, seed = 42, temperature = 1.0, max_tokens = 16, stream = true,
+                messages = new[] { new { role = "user", content = "2 + 3 =" } },
+            }),
+        };
+        string events = await (await server.Http.SendAsync(request)).Content.ReadAsStringAsync();
+        var chunks = events.Split("\n\n", StringSplitOptions.RemoveEmptyEntries).SkipLast(1)
+            .Select(e => JsonDocument.Parse(e["data: ".Length..]).RootElement.GetProperty("choices")[0]).ToList();
+        var streamed = new string[3];
+        foreach (var choice in chunks)
+        {
+            int index = choice.GetProperty("index").GetInt32();
+            if (choice.GetProperty("delta").TryGetProperty("content", out var content)) streamed[index] += content.GetString();
+        }
+        Assert.Equal(texts, streamed);
+        Assert.Equal(3, chunks.Count(c => c.GetProperty("finish_reason").GetString() == "length"));
     }
 
     [Fact]

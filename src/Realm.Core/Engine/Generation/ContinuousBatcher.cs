@@ -141,9 +141,16 @@ public sealed class ContinuousBatcher : IDisposable
         }
     }
 
-    // Under _gate: moves waiting sequences into free slots.
+    // Under _gate: drops waiting sequences whose clients left (their queue places free at once, not when a
+    // slot does), then moves waiting sequences into free slots.
     private void Admit()
     {
+        for (int i = _waiting.Count; i > 0; i--)
+        {
+            var sequence = _waiting.Dequeue();
+            if (sequence.Request.Cancel.IsCancellationRequested) sequence.Stream.Fail(new OperationCanceledException(sequence.Request.Cancel));
+            else _waiting.Enqueue(sequence);
+        }
         for (int slot = 0; slot < _slots.Length && _waiting.Count > 0; slot++)
         {
             if (_slots[slot] != null) continue;
