@@ -31,6 +31,7 @@ internal static class BenchCommand
         var command = new Command("bench", "Measure training and decoding throughput, SGEMM speed and MFU on this machine.")
         {
             dim, layers, heads, kvHeads, ffn, vocab, seq, batch, decodeBatch, prompt, gen, json, profile,
+            BenchServeCommand.Create(),
         };
         common.AddTo(command);
         command.Add(BenchLoraCommand.Create());

@@ -68,6 +68,23 @@ public partial class ServeCliTests
             $"cannot listen on 127.0.0.1:{port}");
     }
 
+    [Fact]
+    public void BenchServeMeasuresEveryLevel()
+    {
+        var r = RealmProcess.Run("bench", "serve", "--dim", "32", "--layers", "1", "--heads", "2", "--kv-heads", "1", "--ffn", "64",
+            "--prompt", "8", "--gen", "4", "--clients", "1,3", "--requests-per-client", "2", "--json");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var levels = r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement).ToArray();
+        Assert.Equal([1, 3], levels.Select(l => l.GetProperty("clients").GetInt32()));
+        Assert.Equal([2, 6], levels.Select(l => l.GetProperty("requests").GetInt32()));
+        foreach (var level in levels)
+        {
+            double p50 = level.GetProperty("ttft_p50_ms").GetDouble(), p90 = level.GetProperty("ttft_p90_ms").GetDouble(), p99 = level.GetProperty("ttft_p99_ms").GetDouble();
+            Assert.True(p50 > 0 && p50 <= p90 && p90 <= p99, level.ToString());
+            Assert.True(level.GetProperty("requests_per_s").GetDouble() > 0);
+        }
+    }
+
     [GeneratedRegex(@" on (http://\S+)")]
     private static partial Regex Address();
 }
