@@ -6,7 +6,7 @@ namespace Realm.Cli.Commands;
 
 /// <summary>
 /// <c>realm serve</c>: an OpenAI-compatible HTTP server for a model directory, with continuous batching.
-/// Ctrl+C stops it gracefully: no new requests, those under way finish (or are cancelled after
+/// Ctrl+C or SIGTERM stops it gracefully: no new requests, those under way finish (or are cancelled after
 /// --shutdown-timeout), exit code 0.
 /// </summary>
 internal static class ServeCommand
@@ -26,7 +26,7 @@ internal static class ServeCommand
         var context = Opt("--context", defaults.ContextLength, "Tokens of prompt + completion per sequence (capped by the model's max_position_embeddings).");
         var queue = Opt("--queue", defaults.MaxWaiting, "Sequences that may wait for a free slot; beyond that requests get 503 with Retry-After.");
         var maxBody = Opt("--max-body-kb", 4096, "Largest request body accepted, in KiB (413 beyond).");
-        var shutdown = Opt("--shutdown-timeout", 15, "Seconds requests under way may run on after Ctrl+C before they are cancelled.");
+        var shutdown = Opt("--shutdown-timeout", 15, "Seconds requests under way may run on after Ctrl+C or SIGTERM before they are cancelled.");
 
         var command = new Command("serve", "Serve a model over an OpenAI-compatible HTTP API (chat completions, completions, models) with continuous batching.")
         {
