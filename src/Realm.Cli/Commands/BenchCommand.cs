@@ -31,10 +31,10 @@ internal static class BenchCommand
         var command = new Command("bench", "Measure training and decoding throughput, SGEMM speed and MFU on this machine.")
         {
             dim, layers, heads, kvHeads, ffn, vocab, seq, batch, decodeBatch, prompt, gen, json, profile,
-            BenchServeCommand.Create(),
         };
         common.AddTo(command);
         command.Add(BenchLoraCommand.Create());
+        command.Add(BenchServeCommand.Create());
         command.SetAction(result =>
         {
             var shape = new BenchShape(result.GetValue(dim), result.GetValue(layers), result.GetValue(heads), result.GetValue(kvHeads),
