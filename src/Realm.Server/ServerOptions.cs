@@ -22,6 +22,14 @@ public sealed record ServerOptions
     /// <summary>On shutdown, how long requests under way may run on before they are cancelled.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// Threads for the model: REALM_THREADS, else every core but one. The kernels' threads wait for one
+    /// another at every kernel, so one preempted by the HTTP side stalls a whole decoding step: on 2 cores,
+    /// 2 threads served one client 50 times fewer tokens per second than 1 did (docs/benchmarks.md).
+    /// </summary>
+    public static int DefaultThreads() =>
+        int.TryParse(Environment.GetEnvironmentVariable("REALM_THREADS"), out int n) && n > 0 ? n : Math.Max(1, Environment.ProcessorCount - 1);
+
     public void Validate()
     {
         Batching.Validate();

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Realm.Cli.Bench;
+using Realm.Server;
 using Spectre.Console;
 
 namespace Realm.Cli.Commands;
@@ -11,6 +12,8 @@ internal static class BenchServeCommand
     public static Command Create()
     {
         var common = new CommonOptions();
+        common.Threads.DefaultValueFactory = _ => ServerOptions.DefaultThreads();
+        common.Threads.Description = "Threads for the model (default: every core but one, left to the HTTP side, or REALM_THREADS).";
         Option<int> Int(string name, int value, string description) =>
             new(name) { Description = description, DefaultValueFactory = _ => value };
         var dim = Int("--dim", 256, "Hidden size.");

@@ -15,6 +15,8 @@ internal static class ServeCommand
     {
         var defaults = new ContinuousBatcherOptions();
         var common = new CommonOptions();
+        common.Threads.DefaultValueFactory = _ => ServerOptions.DefaultThreads();
+        common.Threads.Description = "Threads for the model (default: every core but one, left to the HTTP side, or REALM_THREADS).";
         Option<T> Opt<T>(string name, T value, string description) => new(name) { Description = description, DefaultValueFactory = _ => value };
         var model = new Option<string>("--model") { Description = "Model directory (config.json, model.safetensors, tokenizer.json).", Required = true };
         var name = new Option<string?>("--name") { Description = "The model id clients pass as \"model\" (default: the directory's name)." };
