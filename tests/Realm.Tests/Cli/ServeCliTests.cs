@@ -19,7 +19,7 @@ public partial class ServeCliTests
     public async Task ServeStopsGracefullyOnSigtermAndARequestUnderWayFinishesFirst()
     {
         using var dir = new TempDirectory();
-        using var process = RealmProcess.Start(false, "serve", "--model", ServingModels.CreatePlain(dir), "--port", "0", "--shutdown-timeout", "300");
+        using var process = RealmProcess.Start(false, "serve", "--model", ServingModels.CreatePlain(dir), "--port", "0", "--threads", "1", "--shutdown-timeout", "300");
         var stderr = process.StandardError.ReadToEndAsync();
         using var startup = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         string first = await process.StandardOutput.ReadLineAsync(startup.Token) ?? "";

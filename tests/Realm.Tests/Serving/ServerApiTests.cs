@@ -28,7 +28,7 @@ public class ServerApiTests
         ChatCompletion reply = (await chat.CompleteChatAsync(messages, Greedy(12))).Value;
 
         // The same generation in-process: the template's rendering, greedy, stopping at the template's end of turn or EOS.
-        using var cpu = new Cpu(2, SimdSupport.Best);
+        using var cpu = new Cpu(1, SimdSupport.Best);
         using var llm = LlamaModel.Load(model, cpu);
         var tokenizer = TokenizerLoader.Load(model);
         var template = RealmChat.ChatTemplate.For(tokenizer, "tokenizer_config.json");

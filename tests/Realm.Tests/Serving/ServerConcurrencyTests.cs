@@ -54,19 +54,47 @@ public class ServerConcurrencyTests
         Assert.Equal(0, server.Server.Batcher.ActiveSequences);
     }
 
-    [Fact]
-    public async Task AClientThatDisconnectsMidStreamFreesItsSlot()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task AClientThatDisconnectsMidReplyFreesItsSlot(bool stream)
     {
         using var dir = new TempDirectory();
         await using var server = await TestServer.StartAsync(ServingModels.CreateSlow(dir), slots: 2);
         var batcher = server.Server.Batcher;
         var chat = server.Chat();
 
-        // A long reply (seconds on this model): the client reads two updates and leaves.
-        int updates = 0;
-        await foreach (var update in chat.CompleteChatStreamingAsync([new UserChatMessage("Write a long story.")],
-                           new ChatCompletionOptions { Temperature = 0, MaxOutputTokenCount = 1900 }))
-            if (++updates == 3) break;
+        // A long reply (seconds on this model) that the client leaves: streamed, after its first chunks; not
+        // streamed, while it is generated. Without draining, closing the response closes the connection at
+        // once (HttpClient would read on to reuse it).
+        using var client = new HttpClient(new SocketsHttpHandler { MaxResponseDrainSize = 0 }) { BaseAddress = server.Server.Address };
+        var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+        {
+            Content = JsonContent.Create(new
+            {
+                model = server.ModelName, stream, temperature = 0, max_tokens = 1900, ignore_eos = true,
+                messages = new[] { new { role = "user", content = "Write a long story." } },
+            }),
+        };
+        using var leave = new CancellationTokenSource();
+        var sent = client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, leave.Token);
+        if (stream)
+        {
+            using var response = await sent;
+            var events = new StreamReader(await response.Content.ReadAsStreamAsync());
+            for (int i = 0; i < 3; i++)
+            {
+                Assert.StartsWith("data: ", await events.ReadLineAsync());
+                await events.ReadLineAsync(); // the blank line that ends an event
+            }
+            Assert.Equal(1, batcher.ActiveSequences);
+        }
+        else
+        {
+            Assert.True(SpinWait.SpinUntil(() => batcher.ActiveSequences == 1, TimeSpan.FromSeconds(20)), "the request did not start");
+            leave.Cancel();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sent);
+        }
         Assert.True(SpinWait.SpinUntil(() => batcher.ActiveSequences == 0, TimeSpan.FromSeconds(20)), "the slot was not freed");
         Assert.Equal(0, batcher.CompletedSequences); // cancelled, not run to its end
 

@@ -26,7 +26,7 @@ public sealed class TestServer : IAsyncDisposable
 
     public static async Task<TestServer> StartAsync(string modelDirectory, int slots = 4, int queue = 16, string? apiKey = null, long maxBodyBytes = 64 * 1024)
     {
-        var cpu = new Cpu(2, SimdSupport.Best);
+        var cpu = new Cpu(ServerOptions.DefaultThreads(), SimdSupport.Best); // as realm serve runs
         var server = await RealmServer.StartAsync(new ServerOptions
         {
             ModelDirectory = modelDirectory,
