@@ -47,7 +47,7 @@ public sealed class RealmServer : IAsyncDisposable
             {
                 await app.StartAsync();
             }
-            catch (IOException e)
+            catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException)
             {
                 throw new RealmException($"cannot listen on {options.Host}:{options.Port}: {e.Message}", e);
             }

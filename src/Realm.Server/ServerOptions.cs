@@ -34,6 +34,9 @@ public sealed record ServerOptions
     {
         Batching.Validate();
         if (Port is < 0 or > 65535) throw new RealmException($"--port must be in 0..65535, got {Port}");
+        // Kestrel would take any other name as "every interface": never what someone who named a host meant.
+        if (Host != "localhost" && !System.Net.IPAddress.TryParse(Host, out _))
+            throw new RealmException($"--host must be an IP address (127.0.0.1, 0.0.0.0, ::1, ::) or localhost, got '{Host}'");
         if (MaxBodyBytes < 1024) throw new RealmException($"the body limit must be at least 1024 bytes, got {MaxBodyBytes}");
         if (ApiKey is { Length: 0 }) throw new RealmException("--api-key must not be empty");
     }

@@ -21,7 +21,7 @@ internal static class ServeCommand
         var model = new Option<string>("--model") { Description = "Model directory (config.json, model.safetensors, tokenizer.json).", Required = true };
         var name = new Option<string?>("--name") { Description = "The model id clients pass as \"model\" (default: the directory's name)." };
         var template = Opt("--template", "auto", "Chat format: auto (from tokenizer_config.json's chat_template), none (plain lines), chatml or llama3.");
-        var host = Opt("--host", "127.0.0.1", "Address to listen on (default loopback only; 0.0.0.0 for every interface).");
+        var host = Opt("--host", "127.0.0.1", "Address to listen on: an IP address or localhost (default loopback only; 0.0.0.0 or :: for every interface).");
         var port = Opt("--port", 8000, "TCP port (0: any free port, printed at start).");
         var apiKey = new Option<string?>("--api-key") { Description = "Require \"Authorization: Bearer KEY\" on /v1 requests (401 otherwise)." };
         var slots = Opt("--slots", defaults.Slots, "Sequences decoded together (KV-cache slots); a request with n choices takes n.");

@@ -60,6 +60,7 @@ public partial class ServeCliTests
     {
         using var dir = new TempDirectory();
         RealmProcess.AssertUserError(RealmProcess.Run("serve", "--model", dir.File("missing")), "missing");
+        RealmProcess.AssertUserError(RealmProcess.Run("serve", "--model", dir.File("missing"), "--host", "example.com"), "--host", "example.com");
 
         using var taken = new TcpListener(IPAddress.Loopback, 0);
         taken.Start();
