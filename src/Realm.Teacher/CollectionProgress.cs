@@ -16,6 +16,8 @@ public sealed record CollectionProgress
     public long InputTokens { get; init; }
     public long OutputTokens { get; init; }
     public long Retries { get; init; }
+    /// <summary>Whether the output ended in a line cut short by a killed run, which was removed (that problem is asked again).</summary>
+    public bool DroppedTornLine { get; init; }
     public TimeSpan Elapsed { get; init; }
 
     public int Remaining => Total - AlreadyDone - Written;

@@ -26,7 +26,7 @@ public sealed class TeacherCollector(TeacherOptions options)
         using var output = ResumableOutput.Open(outPath);
         var pending = problems.Where(p => !output.Done.Contains(p.Id)).ToList();
         var client = new TeacherClient(options);
-        var tally = new Tally(problems.Count, problems.Count - pending.Count, client);
+        var tally = new Tally(problems.Count, problems.Count - pending.Count, output.DroppedTornLine, client);
         onProgress?.Invoke(tally.Snapshot());
 
         var requests = new SemaphoreSlim(options.Concurrency);
@@ -79,7 +79,7 @@ public sealed class TeacherCollector(TeacherOptions options)
     }
 
     /// <summary>Counters shared by the concurrent problems.</summary>
-    private sealed class Tally(int total, int alreadyDone, TeacherClient client)
+    private sealed class Tally(int total, int alreadyDone, bool droppedTornLine, TeacherClient client)
     {
         private readonly Stopwatch _clock = Stopwatch.StartNew();
         private readonly object _gate = new();
@@ -108,7 +108,7 @@ public sealed class TeacherCollector(TeacherOptions options)
                 {
                     Total = total, AlreadyDone = alreadyDone, Written = _written, Routes = _routes, CorrectRoutes = _correct,
                     RoutesWithoutAnswer = _withoutAnswer, InputTokens = _input, OutputTokens = _output, Retries = client.Retries,
-                    Elapsed = _clock.Elapsed,
+                    DroppedTornLine = droppedTornLine, Elapsed = _clock.Elapsed,
                 };
         }
     }

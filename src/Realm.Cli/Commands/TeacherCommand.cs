@@ -106,7 +106,8 @@ internal static class TeacherCommand
         + $"tokens in {p.InputTokens:N0} out {p.OutputTokens:N0}, retries {p.Retries}";
 
     private static string Summary(CollectionProgress p, string outPath) =>
-        $"wrote {p.Written} problems to {outPath} ({p.AlreadyDone} were already there) in {p.Elapsed:hh\\:mm\\:ss}: "
+        $"wrote {p.Written} problems to {outPath} ({p.AlreadyDone} were already there"
+        + (p.DroppedTornLine ? "; an unfinished last line left by a killed run was removed" : "") + $") in {p.Elapsed:hh\\:mm\\:ss}: "
         + $"{p.Routes} routes, {p.CorrectRoutes} correct, {p.RoutesWithoutAnswer} without an answer line; "
         + $"tokens in {p.InputTokens:N0}, out {p.OutputTokens:N0}; {p.Retries} retried requests";
 }

@@ -91,7 +91,7 @@ public class TeacherCollectorTests
         await using (var teacher = await FaultyTeacher.StartAsync(problems, Tariff, faults: false))
         {
             var result = await new TeacherCollector(Options(teacher.Endpoint, concurrency: 2)).RunAsync(problems, outPath, null, CancellationToken.None);
-            Assert.Equal((done.Count, 16 - done.Count), (result.AlreadyDone, result.Written));
+            Assert.Equal((done.Count, 16 - done.Count, true), (result.AlreadyDone, result.Written, result.DroppedTornLine));
             foreach (var problem in problems) Assert.Equal(done.Contains(problem.Id) ? 0 : 2, teacher.Requests(problem));
         }
         var output = ReadOutput(outPath);
@@ -111,7 +111,7 @@ public class TeacherCollectorTests
         await using var teacher = await FaultyTeacher.StartAsync(problems, Tariff, faults: false);
         var result = await new TeacherCollector(Options(teacher.Endpoint, concurrency: 2)).RunAsync(problems, outPath, null, CancellationToken.None);
 
-        Assert.Equal((2, 1), (result.AlreadyDone, result.Written));
+        Assert.Equal((2, 1, false), (result.AlreadyDone, result.Written, result.DroppedTornLine));
         Assert.Equal([0, 0, 2], problems.Select(teacher.Requests));
         AssertEveryProblemOnce(problems, ReadOutput(outPath));
     }
