@@ -74,6 +74,11 @@ public sealed class TeacherClient
             string tries = IsTransient(e, cancel) ? $" (after {_options.MaxRetries} {(_options.MaxRetries == 1 ? "retry" : "retries")})" : "";
             throw new RealmException($"{_options.Endpoint}: {why}{tries}", e);
         }
+        // The SDK reads a body that is not JSON as a JsonException, and a completion without choices as an index out of range.
+        catch (Exception e) when (!cancel.IsCancellationRequested && e is JsonException or ArgumentOutOfRangeException)
+        {
+            throw new RealmException($"{_options.Endpoint}: the reply is not an OpenAI chat completion ({FirstLine(e.Message)})", e);
+        }
     }
 
     private static string FirstLine(string text) => text.Split('\n')[0];
