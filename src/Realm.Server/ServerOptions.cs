@@ -24,8 +24,8 @@ public sealed record ServerOptions
 
     /// <summary>
     /// Threads for the model: REALM_THREADS, else every core but one. The kernels' threads wait for one
-    /// another at every kernel, so one preempted by the HTTP side stalls a whole decoding step: on 2 cores,
-    /// 2 threads served one client 50 times fewer tokens per second than 1 did (docs/benchmarks.md).
+    /// another at the end of every kernel, so one preempted by the HTTP side stalls a whole decoding step:
+    /// on 2 busy cores, 1 thread served 1.0-3.0 times as many tokens per second as 2 (docs/benchmarks.md).
     /// </summary>
     public static int DefaultThreads() =>
         int.TryParse(Environment.GetEnvironmentVariable("REALM_THREADS"), out int n) && n > 0 ? n : Math.Max(1, Environment.ProcessorCount - 1);
