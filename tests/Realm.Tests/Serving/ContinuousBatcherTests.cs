@@ -7,9 +7,9 @@ namespace Realm.Tests.Serving;
 
 public class ContinuousBatcherTests
 {
-    private static LlamaModel RandomModel(Cpu cpu)
+    private static LlamaModel RandomModel(Cpu cpu, int context = 640)
     {
-        var config = ModelGradientTests.TinyConfig(bias: true, tied: false) with { MaxPositionEmbeddings = 640, VocabSize = 23 };
+        var config = ModelGradientTests.TinyConfig(bias: true, tied: false) with { MaxPositionEmbeddings = context, VocabSize = 23 };
         var model = new LlamaModel(config, cpu);
         model.InitializeRandom(11, std: 0.5f);
         return model;
@@ -108,11 +108,12 @@ public class ContinuousBatcherTests
     public async Task AWaitingSequenceThatIsCancelledGivesUpItsQueuePlaceAtOnce()
     {
         using var cpu = TestSupport.NewCpu(SimdSupport.Best);
-        using var model = RandomModel(cpu);
-        using var batcher = new ContinuousBatcher(model, new ContinuousBatcherOptions { Slots = 1, ContextLength = 640, MaxWaiting = 1 });
+        // A first sequence so long (seconds: attention over 16k positions) that it cannot end on its own during the test.
+        using var model = RandomModel(cpu, context: 16384);
+        using var batcher = new ContinuousBatcher(model, new ContinuousBatcherOptions { Slots = 1, ContextLength = 16384, MaxWaiting = 1 });
         using var stopFirst = new CancellationTokenSource();
         using var leave = new CancellationTokenSource();
-        var endless = new SamplingOptions { Greedy = true, MaxNewTokens = 600 };
+        var endless = new SamplingOptions { Greedy = true, MaxNewTokens = 16000 };
         Assert.Equal(SubmitStatus.Accepted, batcher.TrySubmit([new SequenceRequest(Prompt(4, 1), endless, 0, stopFirst.Token)], out var first));
         await first[0].Tokens.ReadAsync();
         Assert.Equal(SubmitStatus.Accepted, batcher.TrySubmit([new SequenceRequest(Prompt(4, 2), endless, 0, leave.Token)], out var waiting));
