@@ -118,9 +118,18 @@ public class ServerErrorTests
         await AssertError(refused, HttpStatusCode.ServiceUnavailable, "server_error", null, "server_overloaded");
         Assert.Equal(TimeSpan.FromSeconds(1), refused.Headers.RetryAfter!.Delta);
 
-        // The two clients give up: their sequences go, and the server takes work again.
+        // The two clients give up (on a fast day the first may have finished): their sequences go, and the server takes work again.
         leave.Cancel();
-        foreach (var response in running) await Assert.ThrowsAnyAsync<OperationCanceledException>(() => response);
+        foreach (var response in running)
+        {
+            try
+            {
+                (await response).Dispose();
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
         Assert.True(SpinWait.SpinUntil(() => batcher.ActiveSequences + batcher.WaitingSequences == 0, TimeSpan.FromSeconds(30)));
         Assert.Equal(HttpStatusCode.OK, (await server.Http.PostAsJsonAsync("/v1/completions", new { model, prompt = "b", max_tokens = 5 })).StatusCode);
     }
