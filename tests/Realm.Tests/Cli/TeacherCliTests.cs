@@ -1,6 +1,7 @@
 using Realm.Data;
 using Realm.Domains;
 using Realm.Tests.Serving;
+using Realm.Tests.Teacher;
 
 namespace Realm.Tests.Cli;
 
@@ -51,6 +52,40 @@ public class TeacherCliTests
         Assert.Contains("(3 were already there)", rerun.Stdout);
         Assert.Equal(before, File.ReadAllText(dir.File("routes.jsonl")));
         Assert.Equal(12, server.Server.Batcher.CompletedSequences);
+    }
+
+    [Fact]
+    public async Task AKilledCollectionResumesWithEveryProblemOnce()
+    {
+        using var dir = new TempDirectory();
+        string data = WriteDataset(dir, 30);
+        string output = dir.File("routes.jsonl");
+        var problems = ProblemJsonl.Read(data).Problems;
+        // Replies that take a while, so that the kill lands in the middle of the run.
+        await using var teacher = await FaultyTeacher.StartAsync(problems, BuiltInDomains.Get("tariff"), faults: false, delay: TimeSpan.FromMilliseconds(40));
+        string[] args = ["teacher", "collect", "--data", data, "--out", output, "--endpoint", teacher.Endpoint.ToString(), "--model", "fake", "--routes", "2", "--concurrency", "2"];
+
+        var killed = RealmProcess.RunUntil(() => File.Exists(output) && File.ReadLines(output).Count() >= 5, args);
+        Assert.NotEqual(0, killed.ExitCode);
+        var before = problems.ToDictionary(p => p.Id, teacher.Requests);
+        // Finished problems: every line the kill left whole (a last line cut short is not one).
+        var finishedFirst = File.ReadAllText(output).Split('\n')
+            .Select(line => ProblemJsonl.TryParse(line, out var problem, out _) ? problem.Id : null).OfType<string>().ToHashSet();
+        Assert.InRange(finishedFirst.Count, 5, 29);
+
+        var resumed = RealmProcess.Run(args);
+        Assert.True(resumed.ExitCode == 0, resumed.Stderr);
+        var written = ProblemJsonl.Read(output).Problems;
+        Assert.Equal(problems.Select(p => p.Id).Order(), written.Select(p => p.Id).Order());
+        Assert.All(written, p => Assert.Equal(3, p.Routes.Count));
+        // The problems finished before the kill were not asked again; every other one was asked for its routes
+        // (at least two requests: one the killed run sent may still have reached the teacher after the kill).
+        foreach (var problem in problems)
+        {
+            int asked = teacher.Requests(problem) - before[problem.Id];
+            if (finishedFirst.Contains(problem.Id)) Assert.Equal(0, asked);
+            else Assert.True(asked >= 2, $"{problem.Id}: {asked} requests");
+        }
     }
 
     [Fact]

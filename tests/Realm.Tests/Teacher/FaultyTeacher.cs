@@ -32,15 +32,17 @@ public sealed class FaultyTeacher : IAsyncDisposable
     private readonly Dictionary<string, Problem> _byQuestion;
     private readonly IDomain _domain;
     private readonly bool _faults;
+    private readonly TimeSpan _delay;
     private readonly ConcurrentDictionary<(string Question, long Seed), int> _attempts = new();
     private int _injected;
 
-    private FaultyTeacher(WebApplication app, IEnumerable<Problem> problems, IDomain domain, bool faults)
+    private FaultyTeacher(WebApplication app, IEnumerable<Problem> problems, IDomain domain, bool faults, TimeSpan delay)
     {
         _app = app;
         _byQuestion = problems.ToDictionary(p => p.Question);
         _domain = domain;
         _faults = faults;
+        _delay = delay;
     }
 
     public Uri Endpoint { get; private set; } = null!;
@@ -54,13 +56,14 @@ public sealed class FaultyTeacher : IAsyncDisposable
     /// <summary>The seeds a problem was asked with (one per route).</summary>
     public long[] Seeds(Problem problem) => [.. _attempts.Keys.Where(k => k.Question == problem.Question).Select(k => k.Seed)];
 
-    public static async Task<FaultyTeacher> StartAsync(IEnumerable<Problem> problems, IDomain domain, bool faults)
+    /// <param name="delay">How long every reply takes (zero: at once), so that a run lasts long enough to be killed.</param>
+    public static async Task<FaultyTeacher> StartAsync(IEnumerable<Problem> problems, IDomain domain, bool faults, TimeSpan delay = default)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         var app = builder.Build();
-        var teacher = new FaultyTeacher(app, problems, domain, faults);
+        var teacher = new FaultyTeacher(app, problems, domain, faults, delay);
         app.MapPost("/v1/chat/completions", teacher.HandleAsync);
         await app.StartAsync();
         teacher.Endpoint = new Uri(new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()), "/v1");
@@ -119,6 +122,7 @@ public sealed class FaultyTeacher : IAsyncDisposable
                 await Task.Delay(50);
                 break;
         }
+        if (_delay > TimeSpan.Zero) await Task.Delay(_delay, context.RequestAborted);
         context.Response.ContentType = "application/json";
         await context.Response.WriteAsync(reply);
     }

@@ -38,6 +38,7 @@ public class TeacherCollectorTests
 
         var output = ReadOutput(dir.File("out.jsonl"));
         AssertEveryProblemOnce(problems, output);
+        Assert.Empty(DatasetValidator.Check(ProblemJsonl.Read(dir.File("out.jsonl")))); // labels and first error steps as realm data validate wants them
         int correct = 0;
         foreach (var problem in output)
         {
