@@ -22,6 +22,8 @@ var root = new RootCommand("ReaLM for .NET: train small language models to reaso
     GenerateCommand.Create(),
     ChatCommand.Create(),
     LoraCommand.Create(),
+    ServeCommand.Create(),
+    TeacherCommand.Create(),
     BenchCommand.Create(),
     DataCommand.Create(),
     TokenizeCommand.Create(),

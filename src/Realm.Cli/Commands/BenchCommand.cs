@@ -35,6 +35,7 @@ internal static class BenchCommand
         common.AddTo(command);
         command.Add(BenchLoraCommand.Create());
         command.Add(BenchInferenceCommand.Create());
+        command.Add(BenchServeCommand.Create());
         command.SetAction(result =>
         {
             var shape = new BenchShape(result.GetValue(dim), result.GetValue(layers), result.GetValue(heads), result.GetValue(kvHeads),

@@ -41,7 +41,8 @@ public static class RealmProcess
         return new Result(p.ExitCode, stdout.Result, stderr.Result);
     }
 
-    private static Process Start(bool redirectInput, string[] args)
+    /// <summary>Starts realm with stdout and stderr (and, if asked, stdin) redirected, for tests that talk to it while it runs.</summary>
+    public static Process Start(bool redirectInput, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         if (redirectInput)
