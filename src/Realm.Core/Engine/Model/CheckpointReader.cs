@@ -44,7 +44,7 @@ internal sealed unsafe class CheckpointReader : IDisposable
             foreach (var p in layout.Parameters)
             {
                 if (!owner.TryGetValue(p.Name, out var file))
-                    throw new RealmException($"{Path.Combine(directory, WeightsFileName)}: missing tensor '{p.Name}' required by config.json");
+                    throw new RealmException($"{WeightsSource(directory)}: missing tensor '{p.Name}' required by config.json");
                 file.ExpectShape(p.Name, p.Shape);
                 if (p.Shape.Length == 2) bf16 &= file.Get(p.Name).DType == SafeTensorsDType.BF16;
             }
@@ -86,6 +86,10 @@ internal sealed unsafe class CheckpointReader : IDisposable
         return destination;
     }
 
+    /// <summary>The file that names the weights: model.safetensors, or the index of the shards.</summary>
+    private static string WeightsSource(string directory) => File.Exists(Path.Combine(directory, WeightsFileName))
+        ? Path.Combine(directory, WeightsFileName) : Path.Combine(directory, WeightsIndexFileName);
+
     private static List<SafeTensorsFile> OpenFiles(string directory)
     {
         string single = Path.Combine(directory, WeightsFileName);
@@ -103,11 +107,19 @@ internal sealed unsafe class CheckpointReader : IDisposable
             throw new RealmException($"{index}: missing object 'weight_map'");
         try
         {
-            foreach (var shard in map.EnumerateObject().Select(p => p.Value.GetString()).Distinct())
+            var shards = new List<string>();
+            foreach (var entry in map.EnumerateObject())
             {
+                string? shard = entry.Value.ValueKind == JsonValueKind.String ? entry.Value.GetString() : null;
                 if (string.IsNullOrEmpty(shard) || shard.Contains('/') || shard.Contains('\\'))
-                    throw new RealmException($"{index}: invalid shard file name '{shard}'");
-                files.Add(SafeTensorsFile.Open(Path.Combine(directory, shard)));
+                    throw new RealmException($"{index}: weight_map['{entry.Name}'] is {JsonFile.Describe(entry.Value)}, not a shard file name in this directory");
+                if (!shards.Contains(shard)) shards.Add(shard);
+            }
+            foreach (var shard in shards)
+            {
+                string path = Path.Combine(directory, shard);
+                if (!File.Exists(path)) throw new RealmException($"{index}: lists shard '{shard}', which is missing from {directory}");
+                files.Add(SafeTensorsFile.Open(path));
             }
         }
         catch
