@@ -52,10 +52,16 @@ public static class MrpvPrompts
         return routes.Count == 0 ? Plain(problem) : Render(problem, routes, schedule.TruncateRoutes ? alpha : 1.0);
     }
 
+    /// <summary>
+    /// The seed of a problem's evaluation routes: from its id by a stable hash, so every process, every
+    /// method and every resumed run shows a problem the same routes.
+    /// </summary>
+    internal static ulong EvaluationSeed(Problem problem, ulong seed) => seed ^ SplitMix64.StableHash(problem.Id) * 0x9E3779B97F4A7C15UL;
+
     /// <summary>The evaluation prompt "with routes": a fixed, seeded draw of Kmax mixed routes, shown whole.</summary>
     public static MrpvPrompt ForEvaluation(Problem problem, RouteOptions options, ulong seed)
     {
-        var rng = new SplitMix64(seed ^ (ulong)problem.Id.GetHashCode(StringComparison.Ordinal) * 0x9E3779B97F4A7C15UL);
+        var rng = new SplitMix64(EvaluationSeed(problem, seed));
         var routes = Choose(problem, options.MaxRoutes, options, ref rng);
         return routes.Count == 0 ? Plain(problem) : Render(problem, routes, 1.0);
     }

@@ -126,4 +126,29 @@ public class MrpvTests
         Assert.Equal(a.Text, b.Text);
         Assert.Equal(3, a.Routes.Count);
     }
+
+    // FNV-1a over the UTF-16 little-endian bytes, written independently of SplitMix64.StableHash.
+    private static ulong Fnv1a(string text)
+    {
+        ulong hash = 14695981039346656037UL; // the FNV-1a 64-bit offset basis
+        foreach (byte b in System.Text.Encoding.Unicode.GetBytes(text)) hash = unchecked((hash ^ b) * 1099511628211UL);
+        return hash;
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("t-1")]
+    [InlineData("tariff-id-00042")]
+    [InlineData("ünï-ꙮ-😀")]
+    public void StableHashIsFnv1aOfTheUtf16Bytes(string text) => Assert.Equal(Fnv1a(text), SplitMix64.StableHash(text));
+
+    [Fact]
+    public void EvaluationRoutesAreSeededFromAStableHashOfTheId()
+    {
+        // string.GetHashCode is randomised per process: a seed made from it drew other routes in every run.
+        var p = ThreeRouteProblem();
+        Assert.Equal(7UL ^ Fnv1a(p.Id) * 0x9E3779B97F4A7C15UL, MrpvPrompts.EvaluationSeed(p, 7));
+        var other = new Problem { Id = "t-2", Domain = p.Domain, Question = p.Question, Answer = p.Answer };
+        Assert.NotEqual(MrpvPrompts.EvaluationSeed(p, 7), MrpvPrompts.EvaluationSeed(other, 7));
+    }
 }

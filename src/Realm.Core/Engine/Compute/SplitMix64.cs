@@ -24,6 +24,21 @@ public struct SplitMix64
     /// <summary>Uniform integer in [0, n).</summary>
     public int NextInt(int n) => (int)(NextDouble() * n);
 
+    /// <summary>
+    /// A 64-bit FNV-1a hash of the string's UTF-16 code units, the same in every process. For seeding from
+    /// names: string.GetHashCode is randomised per process, so a seed made from it never repeats.
+    /// </summary>
+    public static ulong StableHash(string text)
+    {
+        ulong hash = 0xCBF29CE484222325UL;
+        foreach (char c in text)
+        {
+            hash = (hash ^ (byte)c) * 0x100000001B3UL;
+            hash = (hash ^ (byte)(c >> 8)) * 0x100000001B3UL;
+        }
+        return hash;
+    }
+
     /// <summary>Standard normal (Box–Muller).</summary>
     public double NextNormal()
     {
