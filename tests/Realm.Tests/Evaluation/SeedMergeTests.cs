@@ -49,6 +49,16 @@ public class SeedMergeTests
     }
 
     [Fact]
+    public void Merge_CountsASeedThatNeverVerifiedAsZero_WhenAnotherSeedVerified()
+    {
+        // A real case: one seed's SFT model wrote no verify block on the OOD split, another's wrote wrong ones.
+        var merged = Assert.Single(SeedMerge.Merge([Row("SFT", 1, 10, 1, 1, verify: null), Row("SFT", 2, 10, 1, 1, verify: 0.3)]));
+        Assert.Equal(0.15, merged.VerifyAcc!.Value, 12);
+        Assert.Equal(Math.Sqrt(0.045), merged.Std!.VerifyAcc!.Value, 12); // 0 and 0.3 around 0.15
+        Assert.Null(merged.PerSeed![0].VerifyAcc); // each seed's own value stays as measured
+    }
+
+    [Fact]
     public void Merge_AveragesPassAtK_OverTheKsEverySeedReports()
     {
         var merged = Assert.Single(SeedMerge.Merge([
@@ -93,8 +103,4 @@ public class SeedMergeTests
         var merged = SeedMerge.Merge([Row("SFT", 1, 10, 5, 5), Row("SFT", 2, 10, 6, 5)]);
         Assert.Throws<RealmException>(() => SeedMerge.Merge(merged));
     }
-
-    [Fact]
-    public void Merge_RefusesVerificationPresentForOnlySomeSeeds() =>
-        Assert.Throws<RealmException>(() => SeedMerge.Merge([Row("SFT", 1, 10, 5, 5, 0.5), Row("SFT", 2, 10, 5, 5)]));
 }
