@@ -62,12 +62,16 @@ public sealed unsafe class WorkerPool : IDisposable
         }
         lock (_submitGate)
         {
+            long job = _job + 1;
+            // Close the previous job before changing its fields: a worker that read its last state a moment
+            // ago must fail its claim, or it would run an item of this job under the old job's number and
+            // count it twice.
+            Interlocked.Exchange(ref _state, (long)((ulong)(uint)(job - 1) << 32 | int.MaxValue));
             _invoke = &Invoke<T>;
             _work = Unsafe.AsPointer(ref work); // `work` is a local of this frame: it cannot move
             _count = count;
             _error = null;
             _done = 0;
-            long job = _job + 1;
             Volatile.Write(ref _state, (long)((ulong)(uint)job << 32)); // publishes the fields above with the job's first item
             Volatile.Write(ref _job, job);
             if (Volatile.Read(ref _sleepers) > 0)
