@@ -27,8 +27,8 @@ public sealed record TrainerState
     [JsonPropertyName("simd")] public string Simd { get; init; } = "";
 
     // Kept only while GrpoTrainer writes its own checkpoints; it moves onto TrainingLoop (counters, settings).
-    [JsonPropertyName("tokens_seen")] public long TokensSeen { get; init; }
-    [JsonPropertyName("fingerprint")] public string Fingerprint { get; init; } = "";
+    [JsonPropertyName("tokens_seen"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public long TokensSeen { get; init; }
+    [JsonPropertyName("fingerprint"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Fingerprint { get; init; }
 }
 
 /// <summary>

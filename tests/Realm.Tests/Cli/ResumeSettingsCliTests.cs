@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Realm.Tests.Chat;
 using Realm.Tests.FineTuning;
 
@@ -12,20 +11,6 @@ public class ResumeSettingsCliTests
 {
     private static void AssertOk(RealmProcess.Result r) => Assert.True(r.ExitCode == 0, $"exit {r.ExitCode}\n{r.Stdout}\n{r.Stderr}");
 
-    /// <summary>The step of the checkpoint a running realm writes, read without repairing anything; 0 while there is none.</summary>
-    private static long CheckpointStep(string checkpoint)
-    {
-        try
-        {
-            using var state = JsonDocument.Parse(File.ReadAllText(Path.Combine(checkpoint, "trainer_state.json")));
-            return state.RootElement.GetProperty("step").GetInt64();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
-        {
-            return 0;
-        }
-    }
-
     [Fact]
     public void TrainLmRefusesAChangedSettingAndResumesAKilledRunToTheSameModel()
     {
@@ -38,9 +23,9 @@ public class ResumeSettingsCliTests
 
         string straight = dir.File("straight"), resumed = dir.File("resumed"), checkpoint = Path.Combine(resumed, "checkpoint");
         AssertOk(RealmProcess.Run(Train(straight)));
-        var killed = RealmProcess.RunUntil(() => CheckpointStep(checkpoint) >= 2, Train(resumed));
+        var killed = RealmProcess.RunUntil(() => FineTuneCliTests.TrainingStep(checkpoint) >= 2, Train(resumed));
         Assert.NotEqual(0, killed.ExitCode);
-        Assert.InRange(CheckpointStep(checkpoint), 2, 99);
+        Assert.InRange(FineTuneCliTests.TrainingStep(checkpoint), 2, 99);
 
         RealmProcess.AssertUserError(RealmProcess.Run(Train(resumed, lr: "2e-3")),
             $"error: {checkpoint}: checkpoint was made with other settings: learning_rate 0.001 → 0.002; use the same settings to resume, "
