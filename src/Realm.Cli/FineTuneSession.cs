@@ -87,16 +87,12 @@ internal sealed class FineTuneSession : IDisposable
         if (TrainingCheckpoint.Exists(CheckpointDirectory)) Console.WriteLine($"resuming from {CheckpointDirectory}");
     }
 
-    /// <summary>The stage runners' context: the dataset's problems, OUT/metrics.jsonl, this format. Dispose its Metrics.</summary>
-    public ExperimentContext Context(ParseResult result, FineTuneOptions options, IExperimentObserver observer, CancellationToken cancel) => new()
+    /// <summary>The stage runners' context: the dataset's problems and held-out check, this format, OUT/metrics.jsonl. Dispose its Metrics.</summary>
+    public TrainingContext Context(ParseResult result, FineTuneOptions options, IExperimentObserver observer, CancellationToken cancel) => new()
     {
-        Config = new ExperimentConfig
-        {
-            Domain = Data.Domain.Name, Seed = result.GetValue(options.Seed), MaxRoutes = result.GetValue(options.MaxRoutes),
-            MaxNewTokens = result.GetValue(options.MaxNewTokens), QuickEvalProblems = result.GetValue(options.EvalProblems),
-        },
-        Domain = Data.Domain, GeneralDomain = Data.Domain, Tokenizer = Format.Tokenizer, Format = Format, Cpu = Cpu,
-        General = [], Train = Data.Train, TestId = Data.Eval, TestOod = [],
+        Domain = Data.Domain, Tokenizer = Format.Tokenizer, Format = Format,
+        Train = Data.Train, HeldOut = Data.Eval, HeldOutProblems = result.GetValue(options.EvalProblems),
+        MaxNewTokens = result.GetValue(options.MaxNewTokens),
         RunDirectory = OutDirectory,
         Metrics = MetricsLog.Resume(Path.Combine(OutDirectory, MetricsLog.DefaultFileName), long.MaxValue),
         Observer = observer, Cancel = cancel,
