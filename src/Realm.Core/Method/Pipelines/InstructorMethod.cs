@@ -1,4 +1,3 @@
-using Realm.Engine.Tokenizers;
 using Realm.Data;
 using Realm.Engine.Compute;
 using Realm.Engine.Generation;

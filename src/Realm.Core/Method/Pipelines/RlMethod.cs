@@ -1,5 +1,3 @@
-using Realm.Engine.Tokenizers;
-using Realm.Data;
 using Realm.Engine.Generation;
 using Realm.Engine.Model;
 using Realm.Training;
