@@ -14,7 +14,7 @@ internal sealed class AdapterOption
 
     /// <summary>
     /// Loads the adapter, if one is given, checked against the model directory's config; the model is then
-    /// loaded with it (<see cref="WeightsOption.Load"/>). Dispose what it returns after the model's last use.
+    /// loaded with it (<see cref="ModelWeights.Load"/>). Dispose what it returns after the model's last use.
     /// </summary>
     public LoraAdapters? Load(ParseResult result, string modelDirectory) =>
         result.GetValue(Option) is { } directory ? LoraAdapters.Load(directory, LlamaModel.LoadConfig(modelDirectory)) : null;

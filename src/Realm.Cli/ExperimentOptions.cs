@@ -2,7 +2,7 @@ using Realm.Method.Pipelines;
 
 namespace Realm.Cli;
 
-/// <summary>Command-line adjustments shared by `realm demo` and `realm experiment`.</summary>
+/// <summary>Command-line adjustments shared by `realm demo` and `realm experiment`: --methods (names of <see cref="Methods"/>, any case) and --budget.</summary>
 internal static class ExperimentOptions
 {
     public static ExperimentConfig Apply(ExperimentConfig config, string? methods, int? budget)
@@ -14,6 +14,7 @@ internal static class ExperimentOptions
             if (b < 1) throw new RealmException($"--budget must be at least 1, got {b}");
             config = config with { MethodSequences = b };
         }
+        Methods.Selected(config); // an unknown method name fails here, before any work
         return config;
     }
 }

@@ -3,7 +3,6 @@ using Realm.Domains;
 using Realm.Engine.Compute;
 using Realm.Engine.Lora;
 using Realm.Engine.Model;
-using Realm.Engine.Tokenizers;
 using Realm.Evaluation;
 using Realm.Method;
 using Realm.Method.FineTuning;
@@ -13,21 +12,22 @@ using Realm.Training;
 namespace Realm.Cli;
 
 /// <summary>
-/// What <c>realm sft</c> and <c>realm rl</c> train: the model with the adapters being trained (new ones,
-/// an adapter to continue, or none for full fine-tuning), its tokenizer and prompt format, and the
-/// dataset; then where the result goes. The training itself runs through the experiment's stage runners
-/// (<see cref="TrainingRuns"/>), so progress, metrics.jsonl, the held-out check and resuming are theirs.
+/// What <c>realm sft</c> and <c>realm rl</c> train, read from their options: the model with its adapters
+/// (<see cref="FineTuneModel"/>), the dataset, and the output directory. The training itself runs through the
+/// experiment's stage runners (<see cref="TrainingRuns"/>), so progress, metrics.jsonl, the held-out check and
+/// resuming are theirs.
 /// </summary>
 internal sealed class FineTuneSession : IDisposable
 {
     public required Cpu Cpu { get; init; }
-    public required LlamaModel Model { get; init; }
-    public LoraAdapters? Adapters { get; init; }
-    public required PromptFormat Format { get; init; }
+    public required FineTuneModel Trained { get; init; }
     public required FineTuneDataset Data { get; init; }
-    public required string ModelDirectory { get; init; }
     public required string OutDirectory { get; init; }
 
+    public LlamaModel Model => Trained.Model;
+    public LoraAdapters? Adapters => Trained.Adapters;
+    public PromptFormat Format => Trained.Format;
+    public string ModelDirectory => Trained.Directory;
     public string CheckpointDirectory => Path.Combine(OutDirectory, "checkpoint");
 
     /// <summary>Loads everything the options name; every mistake is one <see cref="RealmException"/>.</summary>
@@ -41,35 +41,16 @@ internal sealed class FineTuneSession : IDisposable
         if (adapterDir != null && Same(output, adapterDir))
             throw new RealmException($"--out {output}: must differ from --adapter (the adapter is continued into a new directory, with its own checkpoint)");
         var lora = options.Lora.Read(result, modelDir);
-        if (adapterDir != null && lora != null)
-            throw new RealmException("give --adapter (continue training that adapter) or --lora-rank (train new adapters), not both");
-        ulong seed = result.GetValue(options.Seed);
         var data = FineTuneDataset.Read(result.GetRequiredValue(options.Data), result.GetValue(options.EvalSplit)!, needsSolutions,
             result.GetValue(options.SkipBad));
-
         var cpu = options.Common.CreateCpu(result);
-        LlamaModel? model = null;
-        LoraAdapters? adapters = null;
         try
         {
-            model = LlamaModel.Load(modelDir, cpu);
-            var tokenizer = TokenizerLoader.Load(modelDir);
-            if (tokenizer.VocabSize > model.Config.VocabSize)
-                throw new RealmException($"{modelDir}: tokenizer.json has {tokenizer.VocabSize} ids but config.json's vocab_size is {model.Config.VocabSize}");
-            var format = PromptFormat.ForModel(tokenizer, modelDir);
-            adapters = adapterDir != null ? LoraAdapters.Load(adapterDir, model.Config, dropoutSeed: seed)
-                : lora != null ? LoraAdapters.Create(model.Config, lora, seed)
-                : null;
-            model.Adapters = adapters;
-            return new FineTuneSession
-            {
-                Cpu = cpu, Model = model, Adapters = adapters, Format = format, Data = data, ModelDirectory = modelDir, OutDirectory = output,
-            };
+            var trained = FineTuneModel.Open(modelDir, adapterDir, lora, result.GetValue(options.Seed), cpu);
+            return new FineTuneSession { Cpu = cpu, Trained = trained, Data = data, OutDirectory = output };
         }
         catch
         {
-            adapters?.Dispose();
-            model?.Dispose();
             cpu.Dispose();
             throw;
         }
@@ -87,16 +68,12 @@ internal sealed class FineTuneSession : IDisposable
         if (TrainingCheckpoint.Exists(CheckpointDirectory)) Console.WriteLine($"resuming from {CheckpointDirectory}");
     }
 
-    /// <summary>The stage runners' context: the dataset's problems, OUT/metrics.jsonl, this format. Dispose its Metrics.</summary>
-    public ExperimentContext Context(ParseResult result, FineTuneOptions options, IExperimentObserver observer, CancellationToken cancel) => new()
+    /// <summary>The stage runners' context: the dataset's problems and held-out check, this format, OUT/metrics.jsonl. Dispose its Metrics.</summary>
+    public TrainingContext Context(ParseResult result, FineTuneOptions options, IExperimentObserver observer, CancellationToken cancel) => new()
     {
-        Config = new ExperimentConfig
-        {
-            Domain = Data.Domain.Name, Seed = result.GetValue(options.Seed), MaxRoutes = result.GetValue(options.MaxRoutes),
-            MaxNewTokens = result.GetValue(options.MaxNewTokens), QuickEvalProblems = result.GetValue(options.EvalProblems),
-        },
-        Domain = Data.Domain, GeneralDomain = Data.Domain, Tokenizer = Format.Tokenizer, Format = Format, Cpu = Cpu,
-        General = [], Train = Data.Train, TestId = Data.Eval, TestOod = [],
+        Domain = Data.Domain, Tokenizer = Format.Tokenizer, Format = Format,
+        Train = Data.Train, HeldOut = Data.Eval, HeldOutProblems = result.GetValue(options.EvalProblems),
+        MaxNewTokens = result.GetValue(options.MaxNewTokens),
         RunDirectory = OutDirectory,
         Metrics = MetricsLog.Resume(Path.Combine(OutDirectory, MetricsLog.DefaultFileName), long.MaxValue),
         Observer = observer, Cancel = cancel,
@@ -108,16 +85,7 @@ internal sealed class FineTuneSession : IDisposable
     /// </summary>
     public void SaveOutput()
     {
-        if (Adapters != null)
-        {
-            Adapters.Save(OutDirectory);
-            Format.Tokenizer.Save(OutDirectory);
-        }
-        else
-        {
-            Model.Save(OutDirectory);
-            ModelSideFiles.Copy(ModelDirectory, OutDirectory);
-        }
+        Trained.Save(OutDirectory);
         string files = Adapters != null ? "adapter_config.json, adapter_model.safetensors" : "config.json, model.safetensors";
         Console.WriteLine($"saved {OutDirectory} ({files}, tokenizer files, {MetricsLog.DefaultFileName})");
         string model = Adapters != null ? $"{ModelDirectory} --adapter {OutDirectory}" : OutDirectory;
@@ -126,9 +94,7 @@ internal sealed class FineTuneSession : IDisposable
 
     public void Dispose()
     {
-        Model.Adapters = null;
-        Adapters?.Dispose();
-        Model.Dispose();
+        Trained.Dispose();
         Cpu.Dispose();
     }
 }

@@ -1,6 +1,4 @@
 using System.CommandLine;
-using Realm.Engine.Compute;
-using Realm.Engine.Lora;
 using Realm.Engine.Model;
 
 namespace Realm.Cli;
@@ -22,11 +20,7 @@ internal sealed class WeightsOption
     public void AddTo(Command command) => command.Add(Weights);
 
     /// <summary>The flag's value, checked (call before loading, so a typo fails fast).</summary>
-    public string Read(ParseResult result)
-    {
-        string value = (result.GetValue(Weights) ?? "auto").Trim().ToLowerInvariant();
-        return value is "auto" or "bf16" or "f32" ? value : throw new RealmException($"--weights: unknown value '{value}' (use auto, bf16 or f32)");
-    }
+    public WeightsChoice Read(ParseResult result) => ModelWeights.Parse(result.GetValue(Weights));
 
     /// <summary>
     /// A hidden <c>--weights</c> for the training commands: asking them for BF16 weights gets a clear answer
@@ -35,19 +29,5 @@ internal sealed class WeightsOption
     public static Option<string?> ForTraining() => new("--weights") { Hidden = true };
 
     /// <summary>Stops a training command given <c>--weights</c> other than f32.</summary>
-    public static void RefuseTraining(ParseResult result, Option<string?> option)
-    {
-        if (result.GetValue(option) is { } value && !value.Trim().Equals("f32", StringComparison.OrdinalIgnoreCase))
-            throw new RealmException($"--weights {value}: training runs on F32 weights; BF16 weights are for inference (realm generate, chat and eval)");
-    }
-
-    /// <summary>Loads the model directory with the weights <paramref name="choice"/> asks for and the adapters, if any.</summary>
-    public static LlamaModel Load(string choice, string directory, Cpu cpu, LoraAdapters? adapters = null)
-    {
-        bool bf16 = choice == "bf16" || (choice == "auto" && adapters == null && LlamaModel.StoresBf16(directory));
-        if (bf16) return LlamaModel.LoadBf16(directory, cpu, adapters);
-        var model = LlamaModel.Load(directory, cpu);
-        model.Adapters = adapters;
-        return model;
-    }
+    public static void RefuseTraining(ParseResult result, Option<string?> option) => ModelWeights.RefuseForTraining(result.GetValue(option));
 }

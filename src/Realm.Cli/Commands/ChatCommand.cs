@@ -50,10 +50,10 @@ internal static class ChatCommand
             string dir = result.GetRequiredValue(model);
             int contextLength = result.GetValue(context);
             if (contextLength < 2) throw new RealmException($"--context must be at least 2, got {contextLength}");
-            string weightChoice = weights.Read(result);
+            var weightChoice = weights.Read(result);
             using var cpu = common.CreateCpu(result);
             using var adapters = adapter.Load(result, dir);
-            using var llm = WeightsOption.Load(weightChoice, dir, cpu, adapters);
+            using var llm = ModelWeights.Load(weightChoice, dir, cpu, adapters);
             if (!File.Exists(Path.Combine(dir, TokenizerLoader.FileName)))
                 throw new RealmException($"{dir}: no {TokenizerLoader.FileName}; chat needs the model's tokenizer");
             var tokenizer = TokenizerLoader.Load(dir);

@@ -15,8 +15,8 @@ internal static class DemoCommand
         var common = new CommonOptions();
         var outDir = new Option<string>("--out") { Description = "Run directory (results.json, report.md, metrics.jsonl, charts, models).", DefaultValueFactory = _ => Path.Combine("runs", "demo") };
         var seed = new Option<ulong>("--seed") { Description = "Seed for data, initialisation, sampling and training order.", DefaultValueFactory = _ => 1UL };
-        var methods = new Option<string?>("--methods") { Description = "Run only these methods (comma-separated names, e.g. \"SFT,ReaLM-R1\"); Base and SFT stages always run." };
-        var budget = new Option<int?>("--budget") { Description = "Training sequences per method after the shared SFT stage (RL: steps × prompts × G)." };
+        var methods = new Option<string?>("--methods") { Description = "Run only these methods (comma-separated names from docs/method.md's table, any case, e.g. \"SFT,ReaLM-R1\"); the base model and the distillation stage always run." };
+        var budget = new Option<int?>("--budget") { Description = "Training sequences per method after its start checkpoint, in updates of one RL step's prompts × G sequences for every method." };
         var command = new Command("demo", "Run ReaLM end to end at demo scale (base model, distillation, ReaLM-R1, ReaLM-Zero, baselines; ≤ 10 min on 2 cores) and print the comparison. Re-run to resume.")
         {
             outDir, seed, methods, budget,

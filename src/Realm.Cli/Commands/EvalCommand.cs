@@ -39,11 +39,11 @@ internal static class EvalCommand
         common.AddTo(command);
         command.SetAction(result =>
         {
-            string weightChoice = weights.Read(result);
+            var weightChoice = weights.Read(result);
             using var cpu = common.CreateCpu(result);
             string dir = result.GetRequiredValue(model);
             using var adapters = adapter.Load(result, dir);
-            using var llm = WeightsOption.Load(weightChoice, dir, cpu, adapters);
+            using var llm = ModelWeights.Load(weightChoice, dir, cpu, adapters);
             var format = PromptFormat.ForModel(TokenizerLoader.Load(dir), dir);
             string path = result.GetRequiredValue(data);
             var problems = ProblemJsonl.Read(path).Problems;
@@ -74,12 +74,7 @@ internal static class EvalCommand
                         observer.StageFinished("done");
                         return splitScore;
                     });
-                rows.Add(MethodResult.FromCounts(result.GetValue(name)!, split, score.Problems, score.CorrectWithRoutes, score.CorrectWithoutRoutes,
-                    score.VerificationAccuracy) with
-                {
-                    PassAtK = score.PassAtK is double p ? new Dictionary<int, double> { [score.K] = p } : null,
-                    MajAtK = score.MajAtK is double m ? new Dictionary<int, double> { [score.K] = m } : null,
-                });
+                rows.Add(MethodResult.FromScore(result.GetValue(name)!, score));
             }
             if (result.GetValue(json))
             {

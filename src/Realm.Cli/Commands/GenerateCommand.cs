@@ -32,10 +32,10 @@ internal static class GenerateCommand
         command.SetAction(result =>
         {
             string dir = result.GetRequiredValue(model);
-            string weightChoice = weights.Read(result);
+            var weightChoice = weights.Read(result);
             using var cpu = common.CreateCpu(result);
             using var adapters = adapter.Load(result, dir);
-            using var llm = WeightsOption.Load(weightChoice, dir, cpu, adapters);
+            using var llm = ModelWeights.Load(weightChoice, dir, cpu, adapters);
             ITokenizer? tokenizer = File.Exists(Path.Combine(dir, TokenizerLoader.FileName)) ? TokenizerLoader.Load(dir) : null;
 
             string? text = result.GetValue(prompt), ids = result.GetValue(promptIds);

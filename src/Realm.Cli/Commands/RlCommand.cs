@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Realm.Method;
+using Realm.Method.FineTuning;
 using Realm.Method.Pipelines;
 using Realm.Training;
 
@@ -7,7 +8,7 @@ namespace Realm.Cli.Commands;
 
 /// <summary>
 /// <c>realm rl</c>: ReaLM's RL stage on a user's dataset — GRPO on MRPV prompts whose routes fade with
-/// EAAI, rewarded for the answer, the verdict on each route and the format (spec §1.2–1.3) — or plain
+/// EAAI, rewarded for the answer, the verdict on each route and the format (docs/method.md, MRPV and EAAI) — or plain
 /// GRPO as the baseline.
 /// </summary>
 internal static class RlCommand
@@ -47,9 +48,10 @@ internal static class RlCommand
         options.AddTo(command);
         command.SetAction(result =>
         {
-            string methodName = result.GetValue(method)!;
-            bool mrpv = methodName is "realm-r1" or "realm-zero";
-            if (!mrpv && methodName != "grpo") throw new RealmException($"--method must be realm-r1, realm-zero or grpo, got '{methodName}'");
+            var record = Methods.ForRl(result.GetValue(method)!);
+            bool mrpv = record.Routes != RouteSchedule.None;
+            if (mrpv)
+                record = record with { Rewards = [new("answer", 1.0), new("verification", result.GetValue(verification)), new("format", result.GetValue(format))] };
             var eaai = new EaaiSchedule
             {
                 Shape = EaaiSchedule.ParseShape(result.GetValue(schedule)!), End = result.GetValue(end), TruncateRoutes = result.GetValue(truncate),
@@ -61,25 +63,8 @@ internal static class RlCommand
             if (mrpv && !data.Train.Any(p => p.Routes.Count > 0))
                 throw new RealmException($"{data.Path}: no training problem has routes, and MRPV shows routes to verify " +
                     "(get them from a teacher with realm teacher collect), or use --method grpo");
-
-            // The longest prompt a problem can give (its Kmax longest routes shown whole) must leave room for the answer.
-            int positions = session.Model.Config.MaxPositionEmbeddings;
-            foreach (var problem in data.Train)
-            {
-                var longest = problem.Routes.OrderByDescending(r => r.Text.Length).Take(mrpv ? maxRoutes : 0).ToList();
-                int tokens = session.Format.EncodePrompt(longest.Count == 0 ? MrpvPrompts.Plain(problem) : MrpvPrompts.Render(problem, longest, 1.0)).Length;
-                if (tokens + maxNew > positions)
-                    throw new RealmException($"{data.Where(problem)}: problem '{problem.Id}' makes a prompt of up to {tokens} tokens; with --max-new-tokens " +
-                        $"{maxNew} that exceeds the model's {positions} positions (max_position_embeddings)");
-            }
-            var (name, policy, rewardFunction) = methodName switch
-            {
-                "realm-r1" or "realm-zero" => (methodName == "realm-r1" ? "ReaLM-R1" : "ReaLM-Zero",
-                    (IPromptPolicy)new MrpvPromptPolicy(eaai, new RouteOptions { MaxRoutes = maxRoutes }),
-                    (IRewardFunction)new MrpvReward(VerificationWeight: result.GetValue(verification), FormatWeight: result.GetValue(format))),
-                _ => ("GRPO", new PlainPromptPolicy(), new AnswerReward()),
-            };
-            session.Describe($"{name} RL", mrpv
+            ContextFit.CheckRlPrompts(data, session.Format, mrpv ? maxRoutes : 0, maxNew, session.Model.Config.MaxPositionEmbeddings);
+            session.Describe($"{record.Name} RL", mrpv
                 ? $"{data.Train.Count(p => p.Routes.Count > 0):N0} with routes to show, Kmax {maxRoutes}, EAAI {eaai.Shape.ToString().ToLowerInvariant()} to α = 0 at s = {eaai.End:G3}"
                 : "questions only, answer reward");
 
@@ -99,7 +84,7 @@ internal static class RlCommand
             {
                 var ctx = session.Context(result, options, observer, cancel);
                 using var _ = ctx.Metrics;
-                TrainingRuns.Grpo(ctx, name, session.Model, policy, rewardFunction, config, session.CheckpointDirectory);
+                TrainingRuns.Grpo(ctx, record.Name, session.Model, record.PromptPolicy(eaai, maxRoutes), record.RewardFunction(), config, session.CheckpointDirectory);
                 return 0;
             });
             session.SaveOutput();

@@ -1,12 +1,13 @@
 using System.CommandLine;
 using Realm.Method;
+using Realm.Method.FineTuning;
 using Realm.Method.Pipelines;
 using Realm.Training;
 
 namespace Realm.Cli.Commands;
 
 /// <summary>
-/// <c>realm sft</c>: guided distillation (spec §1.1) on a user's dataset — the question alone → a teacher's
+/// <c>realm sft</c>: guided distillation (docs/method.md) on a user's dataset — the question alone → a teacher's
 /// verified route as the model's own reasoning, loss on the answer only — with a share of examples that
 /// show routes to verify, so the MRPV answer format is known before <c>realm rl</c>.
 /// </summary>
@@ -38,11 +39,7 @@ internal static class SftCommand
             ulong seed = result.GetValue(options.Seed);
             var solutions = session.Data.Solutions().ToList();
             var examples = TrainingExamples.WithRoutes(session.Format, solutions, share, result.GetValue(options.MaxRoutes), seed);
-            int positions = session.Model.Config.MaxPositionEmbeddings;
-            for (int i = 0; i < examples.Count; i++)
-                if (examples[i].Length > positions)
-                    throw new RealmException($"{session.Data.Where(solutions[i].Problem)}: problem '{solutions[i].Problem.Id}' makes a training example " +
-                        $"of {examples[i].Length} tokens, more than the model's {positions} positions (max_position_embeddings)");
+            ContextFit.CheckExamples(session.Data, solutions.Select(s => s.Problem).ToList(), examples, session.Model.Config.MaxPositionEmbeddings);
             session.Describe("guided distillation", $"{examples.Count:N0} training examples ({solutions.Count:N0} correct routes, a share {share:G3} with routes to verify)");
 
             var config = new SftConfig

@@ -18,35 +18,30 @@ public sealed record Margin(string Method, string Split, bool WithRoutes, string
     public double Points => 100 * (MethodAccuracy - BaselineAccuracy);
 }
 
-/// <summary>Our counterpart of the paper's headline numbers: ReaLM pipelines against the best baseline.</summary>
+/// <summary>
+/// Our counterpart of the paper's headline numbers: each ReaLM pipeline against the best baseline. Who is
+/// which comes from the methods' roles (<see cref="MethodRole"/>), never from their names: the base model
+/// is a reference and the ablations are variants of ReaLM, so neither counts as a baseline.
+/// </summary>
 public static class ReaLMMargins
 {
-    public const string R1 = "ReaLM-R1";
-    public const string Zero = "ReaLM-Zero";
-
-    /// <summary>The pipelines whose margins are reported, in report order.</summary>
-    public static IReadOnlyList<string> Pipelines { get; } = [R1, Zero];
-
     /// <summary>
-    /// Baselines are the methods not named "ReaLM…": ablations such as "ReaLM-R1 (no verify reward)"
-    /// are variants of the method, not competitors, so they never count as the best baseline.
+    /// One margin per pipeline (role <see cref="MethodRole.Realm"/>, in the order of
+    /// <paramref name="methods"/>) present, split (id, then ood) and setting (with routes, then without),
+    /// against the baseline with the highest accuracy in that same split and setting (the first listed on a
+    /// tie). Splits without a baseline row are skipped; rows of methods not in the list are ignored.
     /// </summary>
-    public static bool IsBaseline(string method) => !method.StartsWith("ReaLM", StringComparison.OrdinalIgnoreCase);
-
-    /// <summary>
-    /// One margin per pipeline present, split (id, then ood) and setting (with routes, then without),
-    /// against the baseline with the highest accuracy in that same split and setting (the first listed
-    /// on a tie). Splits without a baseline row are skipped.
-    /// </summary>
-    public static IReadOnlyList<Margin> Compute(IReadOnlyList<MethodResult> rows)
+    public static IReadOnlyList<Margin> Compute(IReadOnlyList<MethodResult> rows, IReadOnlyList<MethodSummary> methods)
     {
+        var baselines = methods.Where(m => m.Role == MethodRole.Baseline).Select(m => m.Name).ToHashSet();
+        var pipelines = methods.Where(m => m.Role == MethodRole.Realm).Select(m => m.Name).ToList();
         var margins = new List<Margin>();
         foreach (string split in EvalSplit.All)
             foreach (bool withRoutes in new[] { true, false })
             {
-                var baseline = BestBaseline(rows, split, withRoutes);
+                var baseline = BestBaseline(rows.Where(r => r.Split == split && baselines.Contains(r.Method)), withRoutes);
                 if (baseline == null) continue;
-                foreach (string pipeline in Pipelines)
+                foreach (string pipeline in pipelines)
                 {
                     var row = rows.FirstOrDefault(r => r.Method == pipeline && r.Split == split);
                     if (row == null) continue;
@@ -58,11 +53,11 @@ public static class ReaLMMargins
         return margins;
     }
 
-    private static MethodResult? BestBaseline(IReadOnlyList<MethodResult> rows, string split, bool withRoutes)
+    private static MethodResult? BestBaseline(IEnumerable<MethodResult> candidates, bool withRoutes)
     {
         MethodResult? best = null;
-        foreach (var row in rows)
-            if (row.Split == split && IsBaseline(row.Method) && (best == null || Accuracy(row, withRoutes) > Accuracy(best, withRoutes)))
+        foreach (var row in candidates)
+            if (best == null || Accuracy(row, withRoutes) > Accuracy(best, withRoutes))
                 best = row;
         return best;
     }

@@ -5,8 +5,8 @@ using Realm.Engine.IO;
 namespace Realm.Evaluation;
 
 /// <summary>
-/// The human-readable summary of a run (report.md): what was run, the comparison table per split,
-/// our margins beside the paper's, and the charts. <see cref="ToText"/> renders the same tables as
+/// The human-readable summary of a run (report.md): what was run, the methods (role, start, stages,
+/// rewards, routes, budget), the comparison table per split, our margins beside the paper's, and the charts. <see cref="ToText"/> renders the same tables as
 /// plain text for logs.
 /// </summary>
 public sealed class Report
@@ -17,6 +17,8 @@ public sealed class Report
     /// <summary>One line each: model size, budget, seeds, ... as the caller wants them shown.</summary>
     public IReadOnlyList<string> RunSummary { get; init; } = [];
     public required IReadOnlyList<MethodResult> Rows { get; init; }
+    /// <summary>The methods behind the rows; their roles decide who competes in the margins table.</summary>
+    public IReadOnlyList<MethodSummary> Methods { get; init; } = [];
     public IReadOnlyList<ChartLink> Charts { get; init; } = [];
     public PaperMargins Paper { get; init; } = PaperMargins.ReaLMPaper;
 
@@ -34,6 +36,8 @@ public sealed class Report
             foreach (string line in RunSummary) md.Append("- ").AppendLine(line);
             md.AppendLine();
         }
+
+        AppendMethods(md);
 
         md.AppendLine("## Results").AppendLine();
         md.AppendLine("Accuracy in %, with the 95% Wilson interval in brackets" +
@@ -79,13 +83,33 @@ public sealed class Report
         return text.ToString();
     }
 
+    private void AppendMethods(StringBuilder md)
+    {
+        if (Methods.Count == 0) return;
+        md.AppendLine("## Methods").AppendLine();
+        md.AppendLine("Budget: sequences and optimiser updates after the start checkpoint, tokens sampled from the model, " +
+                      "completion tokens trained on (summed over updates).").AppendLine();
+        md.AppendLine(MarkdownRow(["Method", "Role", "Starts from", "Stages", "Rewards", "Routes", "Sequences", "Updates", "Generated tokens", "Trained tokens"]));
+        md.AppendLine("|---|---|---|---|---|---|---:|---:|---:|---:|");
+        foreach (var m in Methods)
+            md.AppendLine(MarkdownRow([
+                m.Name, m.Role.ToString().ToLowerInvariant(), m.StartsFrom, string.Join(" → ", m.Stages),
+                m.Rewards.Count == 0 ? "—" : string.Join(" + ", m.Rewards.Select(r => $"{r.Value.ToString("0.0##", CultureInfo.InvariantCulture)}·{r.Key}")),
+                m.Routes, Count(m.Budget.Sequences), Count(m.Budget.OptimizerUpdates), Count(m.Budget.GeneratedTokens), Count(m.Budget.TrainedTokens),
+            ]));
+        md.AppendLine();
+    }
+
+    private static string Count(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+
     private void AppendPaperComparison(StringBuilder md)
     {
-        var margins = ReaLMMargins.Compute(Rows);
+        var margins = ReaLMMargins.Compute(Rows, Methods);
         md.AppendLine("## Paper vs. ours").AppendLine();
         md.AppendLine($"The paper reports ReaLM ahead of the best baseline by {Signed(Paper.WithRoutesPoints)} points with " +
                       $"external CoTs (routes) and {Signed(Paper.WithoutRoutesPoints)} without. Ours: each ReaLM pipeline " +
-                      "minus the best non-ReaLM method on the same split and setting, in points.").AppendLine();
+                      "minus the best baseline on the same split and setting, in points (the base model is a reference and the " +
+                      "ablations are variants of ReaLM: neither is a baseline).").AppendLine();
         if (margins.Count == 0)
         {
             md.AppendLine("No ReaLM pipeline and baseline were evaluated on a common split.").AppendLine();

@@ -5,8 +5,9 @@ using Realm.Engine.IO;
 namespace Realm.Evaluation;
 
 /// <summary>
-/// The results of one evaluation run (results.json): the domain, the wall-clock time the run took and
-/// one <see cref="MethodResult"/> row per method and split. Other tools read this file, so its field
+/// The results of one evaluation run (results.json): the domain, the wall-clock time the run took, one
+/// <see cref="MethodResult"/> row per method and split, and (for a comparison run) one
+/// <see cref="MethodSummary"/> per method: its role, stages, rewards, route schedule and budget. Other tools read this file, so its field
 /// names are fixed; unknown top-level fields are kept when it is rewritten.
 /// </summary>
 public sealed record ResultsFile
@@ -18,6 +19,8 @@ public sealed record ResultsFile
     [JsonPropertyName("domain")] public required string Domain { get; init; }
     [JsonPropertyName("wall_seconds")] public double WallSeconds { get; init; }
     [JsonPropertyName("rows")] public IReadOnlyList<MethodResult> Rows { get; init; } = [];
+    [JsonPropertyName("methods")]
+    public IReadOnlyList<MethodSummary> Methods { get; init; } = [];
     [JsonExtensionData] public Dictionary<string, JsonElement>? Extra { get; init; }
 
     /// <summary>The row for a method on a split, or null.</summary>
@@ -56,6 +59,10 @@ public sealed record ResultsFile
     {
         if (!double.IsFinite(WallSeconds) || WallSeconds < 0)
             throw new RealmException($"{source}: wall_seconds {WallSeconds} must be a finite number >= 0");
+        var names = new HashSet<string>();
+        for (int i = 0; i < Methods.Count; i++)
+            if (Methods[i] is not { } m || string.IsNullOrWhiteSpace(m.Name) || !names.Add(m.Name))
+                throw new RealmException($"{source}: methods[{i}] is {(Methods[i] == null ? "null" : $"unnamed or repeats {Methods[i].Name}")}");
         var seen = new HashSet<(string, string, int?)>();
         for (int i = 0; i < Rows.Count; i++)
         {

@@ -22,8 +22,13 @@ public static class SeedMerge
             Domain = domain,
             WallSeconds = perSeed.Sum(r => r.WallSeconds),
             Rows = Merge(perSeed.SelectMany(r => r.Rows)),
+            Methods = MergeMethods(perSeed.SelectMany(r => r.Methods)),
         };
     }
+
+    /// <summary>One entry per method, in the order each first appears, its budget summed over the seeds that ran it.</summary>
+    public static IReadOnlyList<MethodSummary> MergeMethods(IEnumerable<MethodSummary> methods) =>
+        methods.GroupBy(m => m.Name).Select(g => g.First() with { Budget = g.Aggregate(MethodBudget.Zero, (sum, m) => sum + m.Budget) }).ToList();
 
     /// <summary>One merged row per (method, split), in the order each pair first appears.</summary>
     public static IReadOnlyList<MethodResult> Merge(IEnumerable<MethodResult> rows) =>

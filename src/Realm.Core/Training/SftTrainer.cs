@@ -22,8 +22,9 @@ public sealed record SftConfig
     public ulong Seed { get; init; } = 1;
 }
 
+/// <param name="CompletionTokens">Completion tokens of this step's batch: the tokens the loss was computed on.</param>
 public sealed record SftProgress(long Step, int TotalSteps, double Loss, float LearningRate, double GradNorm, double TokensPerSecond,
-    double? EvalAccuracy);
+    double? EvalAccuracy, long CompletionTokens);
 
 /// <summary>
 /// Supervised fine-tuning with the loss on completion tokens only (the prompt is context): the mean
@@ -96,7 +97,7 @@ public sealed class SftTrainer
             var (lr, norm) = loop.Updater.Apply(step);
             double? eval = evaluate != null && c.EvalEvery > 0 && ((step + 1) % c.EvalEvery == 0 || step + 1 == c.Steps) ? evaluate() : null;
             report?.Invoke(new SftProgress(step + 1, c.Steps, lossSum / Math.Max(1, completionTokens), lr, norm,
-                clockTokens / Math.Max(1e-9, clock.Elapsed.TotalSeconds), eval));
+                clockTokens / Math.Max(1e-9, clock.Elapsed.TotalSeconds), eval, completionTokens));
         }, cancel);
     }
 }

@@ -16,10 +16,18 @@ public class ReportTests
         MethodResult.FromCounts("GRPO", EvalSplit.Ood, 100, 70, 75),
     ];
 
+    private static MethodSummary Method(string name, MethodRole role) => new() { Name = name, Role = role, StartsFrom = "distilled", Routes = "none" };
+
+    private static readonly MethodSummary[] Methods =
+    [
+        Method("ReaLM-R1", MethodRole.Realm), Method("ReaLM-Zero", MethodRole.Realm), Method("GRPO", MethodRole.Baseline),
+        Method("SFT", MethodRole.Baseline), Method("ReaLM-R1 (no verify reward)", MethodRole.Ablation),
+    ];
+
     [Fact]
     public void Margins_CompareEachPipelineWithTheBestBaseline_PerSplitAndSetting()
     {
-        var margins = ReaLMMargins.Compute(Rows).Select(m => (m.Method, m.Split, m.WithRoutes, m.BestBaseline, Math.Round(m.Points, 6), m.IntervalsOverlap));
+        var margins = ReaLMMargins.Compute(Rows, Methods).Select(m => (m.Method, m.Split, m.WithRoutes, m.BestBaseline, Math.Round(m.Points, 6), m.IntervalsOverlap));
 
         Assert.Equal(
         [
@@ -35,21 +43,31 @@ public class ReportTests
 
     [Fact]
     public void Margins_WithoutABaseline_AreEmpty() =>
-        Assert.Empty(ReaLMMargins.Compute([MethodResult.FromCounts("ReaLM-R1", EvalSplit.Id, 10, 5, 5)]));
+        Assert.Empty(ReaLMMargins.Compute([MethodResult.FromCounts("ReaLM-R1", EvalSplit.Id, 10, 5, 5)], Methods));
 
-    [Theory]
-    [InlineData("GRPO", true)]
-    [InlineData("CoT-Synthesizer", true)]
-    [InlineData("ReaLM-Zero", false)]
-    [InlineData("realm-r1 (no EAAI)", false)]
-    public void Baselines_AreTheMethodsNotNamedReaLM(string method, bool isBaseline) =>
-        Assert.Equal(isBaseline, ReaLMMargins.IsBaseline(method));
+    [Fact]
+    public void RolesNotNamesDecideWhoCompetes()
+    {
+        // The base model scores best here, but it is the reference row; a ReaLM-named method that is a baseline competes.
+        MethodResult[] rows =
+        [
+            MethodResult.FromCounts("Base", EvalSplit.Id, 100, 99, 99),
+            MethodResult.FromCounts("ReaLM-like baseline", EvalSplit.Id, 100, 50, 50),
+            MethodResult.FromCounts("Ours", EvalSplit.Id, 100, 60, 60),
+        ];
+        MethodSummary[] methods = [Method("Base", MethodRole.Reference), Method("ReaLM-like baseline", MethodRole.Baseline), Method("Ours", MethodRole.Realm)];
+        var margins = ReaLMMargins.Compute(rows, methods);
+        Assert.Equal(2, margins.Count);
+        Assert.All(margins, m => Assert.Equal(("Ours", "ReaLM-like baseline"), (m.Method, m.BestBaseline)));
+        Assert.Empty(ReaLMMargins.Compute(rows, [])); // roles unknown: nothing is compared
+    }
 
     private static Report Sample() => new()
     {
         Title = "ReaLM on tariff",
         RunSummary = ["model: 2 layers, 64 wide", "seeds: 1"],
         Rows = Rows,
+        Methods = Methods,
         Charts = [new ChartLink("charts/reward.svg", "Mean reward per RL step")],
     };
 
@@ -68,6 +86,9 @@ public class ReportTests
         Assert.Contains("| ReaLM-R1 | 100 | 90.0 [82.6, 94.5] | 95.0 [88.8, 97.8] | 87.5 |", lines);
         Assert.Contains("| GRPO | 100 | 70.0 [60.4, 78.1] | 75.0 [65.7, 82.5] | — |", lines);
         Assert.Equal(5, lines[(id + 1)..ood].Count(l => l.StartsWith("| ") && !l.StartsWith("| Method")));
+
+        Assert.True(Array.IndexOf(lines, "## Methods") is int methods && methods > 0 && methods < id);
+        Assert.Contains("| ReaLM-R1 (no verify reward) | ablation | distilled |  | — | none | 0 | 0 | 0 | 0 |", lines);
 
         Assert.Contains("## Paper vs. ours", md);
         Assert.Contains("| id | without routes | ReaLM-R1 | GRPO (75.0) | +20.0 | +2.6 | separate |", lines);

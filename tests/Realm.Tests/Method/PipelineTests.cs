@@ -61,6 +61,23 @@ public class PipelineTests
         Assert.Contains(metrics, r => r.Method == "ReaLM-R1" && r.Value("eaai_alpha") is double a && a > 0);
         Assert.Contains(metrics, r => r.Method == "GRPO" && r.Value("frac_zero_std") != null);
 
+        // Every method spent what its record planned: equal sequences and updates (RFT spends nothing when no sample verifies).
+        var planned = Methods.All(Tiny).First().PlannedBudget(Tiny);
+        Assert.Equal((16L, 2L), (planned.Sequences, planned.OptimizerUpdates));
+        Assert.Equal(expected, results.Methods.Select(m => m.Name));
+        Assert.Equal(MethodRole.Reference, results.Methods[0].Role);
+        foreach (var m in results.Methods.Skip(1))
+        {
+            if (m.Name == "RFT" && m.Budget.OptimizerUpdates == 0) continue;
+            Assert.Equal((planned.Sequences, planned.OptimizerUpdates), (m.Budget.Sequences, m.Budget.OptimizerUpdates));
+            Assert.True(m.Budget.TrainedTokens > 0, m.Name);
+            if (m.Stages.Contains("grpo")) Assert.Equal(m.Budget.TrainedTokens, m.Budget.GeneratedTokens);
+        }
+        Assert.True(results.Methods.Single(m => m.Name == "RFT").Budget.GeneratedTokens > 0);
+        Assert.Equal(0, results.Methods.Single(m => m.Name == "SFT").Budget.GeneratedTokens);
+        Assert.Equal(Tiny.PretrainSteps, results.Methods[0].Budget.OptimizerUpdates);
+        Assert.Equal(results.Methods, ResultsFile.Read(Path.Combine(dir.Path, "results.json")).Methods, new SummaryComparer());
+
         // Run again: every stage is found complete, the results are the same.
         var again = new SilentObserver();
         var ctx2 = Experiment.Prepare(Tiny, dir.Path, cpu, again);
@@ -68,16 +85,22 @@ public class PipelineTests
         using (ctx2.Metrics) second = Experiment.Run(ctx2);
         Assert.DoesNotContain(again.Stages, s => s.Contains(": SFT on") || s.Contains(": RL"));
         Assert.Equal(results.Rows.Select(r => (r.Method, r.Split, r.AccRoutes, r.AccNoRoutes)), second.Rows.Select(r => (r.Method, r.Split, r.AccRoutes, r.AccNoRoutes)));
+        Assert.Equal(results.Methods.Select(m => m.Budget), second.Methods.Select(m => m.Budget));
+
+        // The same directory with another budget is refused rather than reusing models trained for the old one.
+        var ctx3 = Experiment.Prepare(Tiny with { MethodSequences = 32 }, dir.Path, cpu, new SilentObserver());
+        using (ctx3.Metrics)
+        {
+            var refused = Assert.Throws<RealmException>(() => Experiment.Run(ctx3));
+            Assert.Contains("other settings", refused.Message);
+        }
     }
 
-    [Fact]
-    public void UnknownMethodNamesAreRefused()
+    private sealed class SummaryComparer : IEqualityComparer<MethodSummary>
     {
-        var ex = Assert.Throws<RealmException>(() => Experiment.Methods(Tiny with { OnlyMethods = ["ReaLM-R2"] }));
-        Assert.Contains("ReaLM-R2", ex.Message);
-        Assert.Contains("ReaLM-R1", ex.Message);
-        Assert.Equal(["GRPO"], Experiment.Methods(Tiny with { OnlyMethods = ["grpo"] }).Select(m => m.Name));
-        Assert.Equal(11, Experiment.Methods(Tiny with { Ablations = true }).Count);
+        public bool Equals(MethodSummary? a, MethodSummary? b) => a!.Name == b!.Name && a.Role == b.Role && a.StartsFrom == b.StartsFrom &&
+            a.Stages.SequenceEqual(b.Stages) && a.Rewards.OrderBy(r => r.Key).SequenceEqual(b.Rewards.OrderBy(r => r.Key)) && a.Routes == b.Routes && a.Budget == b.Budget;
+        public int GetHashCode(MethodSummary m) => m.Name.GetHashCode();
     }
 
     [Fact]

@@ -30,7 +30,7 @@ public static class BaseModel
         var c = ctx.Config;
         var model = new LlamaModel(Config(c, ctx.Tokenizer), ctx.Cpu);
         model.InitializeRandom(c.Seed);
-        TrainingRuns.Sft(ctx, "Base", model, Corpus(ctx.General, ctx.Format, c.MaxRoutes, c.Seed + 1),
+        TrainingRuns.Sft(ctx, Methods.Base.Label(), model, Corpus(ctx.General, ctx.Format, c.MaxRoutes, c.Seed + 1),
             c.Sft(c.PretrainSteps, c.Seed + 2, fromScratch: true), ctx.WorkDirectory("base"));
         return model;
     }

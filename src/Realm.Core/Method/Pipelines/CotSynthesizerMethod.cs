@@ -9,23 +9,22 @@ namespace Realm.Method.Pipelines;
 /// the right reasoning from them (supervised, no verification output); routes never fade, so it relies
 /// on them at inference.
 /// </summary>
-public sealed class CotSynthesizerMethod : ITrainingMethod
+public static class CotSynthesizerMethod
 {
-    public string Name => "CoT-Synthesizer";
-    public string StartsFrom => "SFT";
-
-    public void Train(ExperimentContext ctx, LlamaModel model, string workDirectory)
+    public static void Train(ExperimentContext ctx, MethodRecord method, LlamaModel model, string workDirectory)
     {
-        var options = new RouteOptions { MaxRoutes = ctx.Config.MaxRoutes };
-        var rng = new SplitMix64(ctx.Config.Seed + 31);
+        var c = ctx.Config;
+        var options = new RouteOptions { MaxRoutes = c.MaxRoutes, IncludeNegatives = method.NegativeRoutes };
+        var schedule = method.Schedule(c.Eaai) ?? throw new RealmException($"method {method.Name}: route synthesis needs routes shown");
+        var rng = new SplitMix64(c.Seed + method.SeedOffset);
         var examples = new List<PromptCompletion>();
         foreach (var problem in ctx.Train)
         {
             var expert = problem.Routes.FirstOrDefault(r => r.Correct);
             if (expert == null) continue;
-            var prompt = MrpvPrompts.Sample(problem, 1.0, options, EaaiSchedule.AlwaysOn, ref rng);
+            var prompt = MrpvPrompts.Sample(problem, 1.0, options, schedule, ref rng);
             examples.Add(ctx.Format.Tokenize(prompt, TrainingExamples.Completion(prompt, expert, verify: false)));
         }
-        TrainingRuns.Sft(ctx, Name, model, examples, ctx.Config.Sft(ctx.Config.MethodSftSteps, ctx.Config.Seed + 32, fromScratch: false), workDirectory);
+        TrainingRuns.Sft(ctx, method.Label(), model, examples, c.Sft(method.PlannedUpdates(c)[0], c.Seed + method.SeedOffset + 1, fromScratch: false), workDirectory);
     }
 }

@@ -22,25 +22,6 @@ public static class Experiment
 {
     private const string CompleteMarker = "complete.json";
 
-    public static IReadOnlyList<ITrainingMethod> Methods(ExperimentConfig c)
-    {
-        var methods = new List<ITrainingMethod>
-        {
-            new SftMethod(), new RftMethod(), new CotSynthesizerMethod(), new GrpoMethod(), new InstructorMethod(),
-            RealmMethod.Zero, RealmMethod.R1(c.R1Iterations),
-        };
-        var ablations = new ITrainingMethod[]
-        {
-            RealmMethod.WithoutVerificationReward, RealmMethod.RoutesAlwaysOn, RealmMethod.RoutesCutAtOnce, RealmMethod.WithoutNegativeRoutes,
-        };
-        if (c.OnlyMethods.Count == 0) return c.Ablations ? [.. methods, .. ablations] : methods;
-        methods.AddRange(ablations);
-        var unknown = c.OnlyMethods.Where(n => !methods.Any(m => m.Name.Equals(n, StringComparison.OrdinalIgnoreCase))).ToList();
-        if (unknown.Count > 0)
-            throw new RealmException($"unknown method(s) {string.Join(", ", unknown)}; available: {string.Join(", ", methods.Select(m => m.Name))}");
-        return methods.Where(m => c.OnlyMethods.Any(n => m.Name.Equals(n, StringComparison.OrdinalIgnoreCase))).ToList();
-    }
-
     /// <summary>
     /// The run's tokenizer: byte-level BPE learned from the run's own training text (general and domain
     /// problems with their routes and answers; never the test splits), numbers kept digit by digit, the
@@ -66,6 +47,7 @@ public static class Experiment
     public static ExperimentContext Prepare(ExperimentConfig config, string runDirectory, Cpu cpu, IExperimentObserver observer,
         CancellationToken cancel = default)
     {
+        Methods.Selected(config); // an unknown method name fails here, before any data is made
         Directory.CreateDirectory(runDirectory);
         var domain = BuiltInDomains.Get(config.Domain);
         var general = BuiltInDomains.Get(config.GeneralDomain);
@@ -95,12 +77,13 @@ public static class Experiment
             tokenizer.Save(tokenizerDir);
         }
         string metricsPath = Path.Combine(runDirectory, MetricsLog.DefaultFileName);
+        var testId = vertical.Where(p => p.Split == EvalSplit.Id).ToList();
         return new ExperimentContext
         {
             Config = config, Domain = domain, GeneralDomain = general, Tokenizer = tokenizer, Cpu = cpu,
             General = generalProblems,
             Train = vertical.Where(p => p.Split == "train").ToList(),
-            TestId = vertical.Where(p => p.Split == EvalSplit.Id).ToList(),
+            TestId = testId, HeldOut = testId, HeldOutProblems = config.QuickEvalProblems, MaxNewTokens = config.MaxNewTokens,
             TestOod = vertical.Where(p => p.Split == EvalSplit.Ood).ToList(),
             RunDirectory = runDirectory,
             Metrics = MetricsLog.Resume(metricsPath, long.MaxValue),
@@ -111,8 +94,8 @@ public static class Experiment
     /// <summary>Trains (or finds) the base model alone; returns its directory.</summary>
     public static string Pretrain(ExperimentContext ctx)
     {
-        Stage(ctx, "Base", () => BaseModel.Pretrain(ctx));
-        return ctx.ModelDirectory("Base");
+        Stage(ctx, Methods.Base.Name, SharedSettings(ctx.Config), () => BaseModel.Pretrain(ctx));
+        return ctx.ModelDirectory(Methods.Base.Name);
     }
 
     /// <summary>Runs every stage not yet complete, then writes the results; returns them.</summary>
@@ -120,28 +103,33 @@ public static class Experiment
     {
         var clock = Stopwatch.StartNew();
         var c = ctx.Config;
-        Stage(ctx, "Base", () => BaseModel.Pretrain(ctx));
-        Stage(ctx, "SFT", () =>
+        var methods = Methods.Selected(c);
+        string shared = SharedSettings(c);
+        Stage(ctx, Methods.Base.Name, shared, () => BaseModel.Pretrain(ctx));
+        Stage(ctx, Methods.DistilledCheckpoint, shared, () =>
         {
-            var model = ctx.Load("Base");
+            var model = ctx.Load(Methods.Base.Name);
             TrainingRuns.Sft(ctx, "SFT (guided distillation)", model, DistillationData(ctx), c.Sft(c.SftSteps, c.Seed + 3, fromScratch: true),
                 ctx.WorkDirectory("distill"));
             return model;
         });
-        var methods = Methods(c);
         foreach (var method in methods)
-            Stage(ctx, method.Name, () =>
+            Stage(ctx, method.Name, MethodSettings(c, method), () =>
             {
-                var model = ctx.Load(method.StartsFrom);
+                var model = ctx.Load(MethodRecord.CheckpointName(method.StartsFrom));
                 method.Train(ctx, model, ctx.WorkDirectory(method.Name));
                 return model;
-            }, finalName: method.Name == "SFT" ? "SFT final" : null);
+            });
 
-        var rows = new List<MethodResult>();
-        var evaluated = new List<string> { "Base" }.Concat(methods.Select(m => m.Name == "SFT" ? "SFT final" : m.Name)).ToList();
-        foreach (var name in evaluated)
-            rows.AddRange(Evaluate(ctx, name, name == "SFT final" ? "SFT" : name));
-        var results = new ResultsFile { Domain = c.Domain, WallSeconds = clock.Elapsed.TotalSeconds + StageSecondsBefore(ctx, clock), Rows = rows };
+        // Base is evaluated as the reference row.
+        var evaluated = methods.Prepend(Methods.Base).ToList();
+        var rows = evaluated.SelectMany(m => Evaluate(ctx, m.Name)).ToList();
+        var metrics = MetricsLog.Read(ctx.Metrics.Path);
+        var results = new ResultsFile
+        {
+            Domain = c.Domain, WallSeconds = clock.Elapsed.TotalSeconds + StageSecondsBefore(ctx, clock), Rows = rows,
+            Methods = evaluated.Select(m => m.Summary(TrainingRuns.Spent(metrics, m.Owns))).ToList(),
+        };
         results.Write(Path.Combine(ctx.RunDirectory, ResultsFile.DefaultFileName));
         RunReport.Write(ctx, results, methods);
         return results;
@@ -160,12 +148,33 @@ public static class Experiment
         return [.. domain, .. general.Take(replay)];
     }
 
-    /// <summary>Trains a stage unless its model is already complete on disk, then saves it with a completion marker.</summary>
-    private static void Stage(ExperimentContext ctx, string name, Func<LlamaModel> train, string? finalName = null)
+    /// <summary>The configuration a trained model depends on: all of it but the method selection and evaluation.</summary>
+    private static string Settings(ExperimentConfig c) =>
+        (c with { OnlyMethods = [], Ablations = false, PassK = 0, QuickEvalProblems = 0 }).ToString();
+
+    /// <summary>What the shared stages (base model, distillation) depend on: the settings without those of the methods after them.</summary>
+    private static string SharedSettings(ExperimentConfig c) =>
+        Settings(c with { MethodSequences = 1, RlPromptsPerStep = 1, RlGenerations = 1, RlLearningRate = 0, Eaai = new(), R1Iterations = 0 });
+
+    /// <summary>What a method's model depends on: the settings and its record (stages, rewards, routes, seeds, planned budget).</summary>
+    private static string MethodSettings(ExperimentConfig c, MethodRecord method) =>
+        $"{Settings(c)}\n{JsonSerializer.Serialize(method.Summary(method.PlannedBudget(c)))}\nseed+{method.SeedOffset}";
+
+    /// <summary>
+    /// Trains a stage unless its model is already complete on disk, then saves it with a completion marker
+    /// that records the settings it was trained with. A complete stage made with other settings is refused,
+    /// so a changed budget or method never reuses a model trained for the old one.
+    /// </summary>
+    private static void Stage(ExperimentContext ctx, string name, string settings, Func<LlamaModel> train)
     {
-        string dir = ctx.ModelDirectory(finalName ?? name);
-        if (File.Exists(Path.Combine(dir, CompleteMarker)))
+        string dir = ctx.ModelDirectory(name), marker = Path.Combine(dir, CompleteMarker);
+        string fingerprint = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(settings)));
+        if (File.Exists(marker))
         {
+            using var doc = JsonDocument.Parse(File.ReadAllText(marker));
+            if (!doc.RootElement.TryGetProperty("settings", out var made) || made.GetString() != fingerprint)
+                throw new RealmException($"{dir}: stage {name} was trained with other settings than this run's; " +
+                    $"use another --out, or delete {ctx.RunDirectory} to start afresh");
             ctx.Observer.Log($"{name}: already trained ({dir})");
             return;
         }
@@ -173,7 +182,7 @@ public static class Experiment
         using var model = train();
         model.Save(dir);
         ctx.Tokenizer.Save(dir);
-        AtomicFile.WriteAllText(Path.Combine(dir, CompleteMarker), JsonSerializer.Serialize(new { stage = name, seconds = clock.Elapsed.TotalSeconds }));
+        AtomicFile.WriteAllText(marker, JsonSerializer.Serialize(new { stage = name, seconds = clock.Elapsed.TotalSeconds, settings = fingerprint }));
     }
 
     /// <summary>Seconds spent by stages that an earlier, interrupted invocation completed (so wall time covers the whole run).</summary>
@@ -192,7 +201,7 @@ public static class Experiment
     }
 
     /// <summary>Evaluates a trained stage on both test splits (cached in eval/, so a resumed run skips it).</summary>
-    private static IEnumerable<MethodResult> Evaluate(ExperimentContext ctx, string stage, string label)
+    private static IEnumerable<MethodResult> Evaluate(ExperimentContext ctx, string stage)
     {
         string cache = Path.Combine(ctx.RunDirectory, "eval", ExperimentContext.Slug(stage) + ".json");
         if (File.Exists(cache)) return JsonSerializer.Deserialize<List<MethodResult>>(File.ReadAllText(cache))!;
@@ -201,16 +210,10 @@ public static class Experiment
         var rows = new List<MethodResult>();
         foreach (var (split, problems) in new[] { (EvalSplit.Id, ctx.TestId), (EvalSplit.Ood, ctx.TestOod) })
         {
-            ctx.Observer.StageStarted($"evaluate {label} ({split})", 2 * problems.Count + (options.SampleK > 0 ? problems.Count : 0));
+            ctx.Observer.StageStarted($"evaluate {stage} ({split})", 2 * problems.Count + (options.SampleK > 0 ? problems.Count : 0));
             var score = ModelEvaluator.Evaluate(model, ctx.Format, ctx.Domain, problems, split, options, (done, _) => ctx.Observer.StageProgress(done, ""));
             ctx.Observer.StageFinished($"with routes {score.AccuracyWithRoutes:P1}, without {score.AccuracyWithoutRoutes:P1}");
-            rows.Add(MethodResult.FromCounts(label, split, score.Problems, score.CorrectWithRoutes, score.CorrectWithoutRoutes,
-                score.VerificationAccuracy) with
-            {
-                PassAtK = score.PassAtK is double p ? new Dictionary<int, double> { [score.K] = p } : null,
-                MajAtK = score.MajAtK is double m ? new Dictionary<int, double> { [score.K] = m } : null,
-                Seed = (int)ctx.Config.Seed,
-            });
+            rows.Add(MethodResult.FromScore(stage, score) with { Seed = (int)ctx.Config.Seed });
         }
         Directory.CreateDirectory(Path.GetDirectoryName(cache)!);
         AtomicFile.WriteAllText(cache, JsonSerializer.Serialize(rows));

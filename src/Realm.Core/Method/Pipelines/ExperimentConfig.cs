@@ -5,7 +5,8 @@ namespace Realm.Method.Pipelines;
 /// <summary>
 /// The scale of a ReaLM comparison run: model, data, training budgets and evaluation. <see cref="Demo"/>
 /// fits in minutes on a 2-core laptop; <see cref="Full"/> is the `realm experiment` budget. Every
-/// method after the shared SFT stage gets the same budget of training sequences (<see cref="MethodSequences"/>).
+/// method after the shared SFT stage gets the same budget: <see cref="MethodSteps"/> optimiser updates of
+/// <see cref="MethodBatch"/> sequences each, about <see cref="MethodSequences"/> sequences in all.
 /// </summary>
 public sealed record ExperimentConfig
 {
@@ -35,7 +36,7 @@ public sealed record ExperimentConfig
     public int PretrainSteps { get; init; } = 1000;
     public int SftSteps { get; init; } = 600;
     public int BatchSize { get; init; } = 32;
-    /// <summary>Training sequences each method gets after the shared SFT stage (RL: steps × prompts × G).</summary>
+    /// <summary>Training sequences each method gets after its start checkpoint, rounded down to whole updates of <see cref="MethodBatch"/>.</summary>
     public int MethodSequences { get; init; } = 4096;
     public int RlPromptsPerStep { get; init; } = 8;
     public int RlGenerations { get; init; } = 8;
@@ -65,24 +66,30 @@ public sealed record ExperimentConfig
     public int PassK { get; init; }
     public bool Ablations { get; init; }
 
-    public int RlSteps => Math.Max(1, MethodSequences / (RlPromptsPerStep * RlGenerations));
-    public int MethodSftSteps => Math.Max(1, MethodSequences / BatchSize);
+    /// <summary>
+    /// Sequences per optimiser update of every method after its start checkpoint: one RL step's prompts × G,
+    /// and the same batch for the supervised methods, so equal budgets are equal in sequences and in updates.
+    /// </summary>
+    public int MethodBatch => RlPromptsPerStep * RlGenerations;
+    /// <summary>Optimiser updates of every method after its start checkpoint (one per RL step: μ = 1).</summary>
+    public int MethodSteps => Math.Max(1, MethodSequences / MethodBatch);
 
-    public GrpoConfig Grpo(ulong seed) => new()
+    /// <summary>GRPO settings of an RL stage of <paramref name="steps"/> steps (one update each).</summary>
+    public GrpoConfig Grpo(int steps, ulong seed) => new()
     {
-        Steps = RlSteps, PromptsPerStep = RlPromptsPerStep, Generations = RlGenerations, MaxNewTokens = MaxNewTokens,
-        MaxTokensPerPass = MaxTokensPerPass, Seed = seed, CheckpointEvery = Math.Max(1, RlSteps / 4),
-        Optimizer = new OptimizerConfig { LearningRate = RlLearningRate, WarmupSteps = Math.Min(5, RlSteps / 5), Decay = DecayShape.Constant, AdamW = new AdamWOptions { WeightDecay = 0 } },
+        Steps = steps, PromptsPerStep = RlPromptsPerStep, Generations = RlGenerations, MaxNewTokens = MaxNewTokens,
+        MaxTokensPerPass = MaxTokensPerPass, Seed = seed, CheckpointEvery = Math.Max(1, steps / 4),
+        Optimizer = new OptimizerConfig { LearningRate = RlLearningRate, WarmupSteps = Math.Min(5, steps / 5), Decay = DecayShape.Constant, AdamW = new AdamWOptions { WeightDecay = 0 } },
     };
 
     /// <summary>
-    /// SFT settings; <paramref name="fromScratch"/> false (a method continuing a trained checkpoint) uses a
-    /// quarter of the rate and a warm-up, since fresh AdamW moments at full rate would undo what the
-    /// checkpoint learned.
+    /// SFT settings; <paramref name="fromScratch"/> false (a method continuing a trained checkpoint) uses the
+    /// methods' batch (<see cref="MethodBatch"/>), a quarter of the rate and a warm-up, since fresh AdamW
+    /// moments at full rate would undo what the checkpoint learned.
     /// </summary>
     public SftConfig Sft(int steps, ulong seed, bool fromScratch = true) => new()
     {
-        Steps = steps, BatchSize = BatchSize, MaxTokensPerPass = MaxTokensPerPass, Seed = seed, CheckpointEvery = Math.Max(1, steps / 4),
+        Steps = steps, BatchSize = fromScratch ? BatchSize : MethodBatch, MaxTokensPerPass = MaxTokensPerPass, Seed = seed, CheckpointEvery = Math.Max(1, steps / 4),
         Optimizer = new OptimizerConfig
         {
             LearningRate = fromScratch ? SftLearningRate : SftLearningRate / 4,

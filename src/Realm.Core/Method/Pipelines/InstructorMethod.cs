@@ -1,4 +1,3 @@
-using Realm.Engine.Tokenizers;
 using Realm.Data;
 using Realm.Engine.Compute;
 using Realm.Engine.Generation;
@@ -12,21 +11,19 @@ namespace Realm.Method.Pipelines;
 /// rule each got wrong (first step that departs from the expert's route), writes new problems that need
 /// those rules with expert CoTs, and the student is fine-tuned on them (mixed with the original data).
 /// </summary>
-public sealed class InstructorMethod : ITrainingMethod
+public static class InstructorMethod
 {
-    public string Name => "LLMs-as-Instructor";
-    public string StartsFrom => "SFT";
-
-    public void Train(ExperimentContext ctx, LlamaModel model, string workDirectory)
+    public static void Train(ExperimentContext ctx, MethodRecord method, LlamaModel model, string workDirectory)
     {
         var c = ctx.Config;
-        var rng = new SplitMix64(c.Seed + 51);
+        var rng = new SplitMix64(c.Seed + method.SeedOffset);
         int probe = Math.Min(ctx.Train.Count, Math.Max(64, c.MethodSequences / 8));
         var probes = Enumerable.Range(0, probe).Select(_ => ctx.Train[rng.NextInt(ctx.Train.Count)]).ToList();
         var prompts = probes.Select(MrpvPrompts.Plain).ToList();
 
-        ctx.Observer.StageStarted($"{Name}: examining the student on {probe} questions", probe);
+        ctx.Observer.StageStarted($"{method.Name}: examining the student on {probe} questions", probe);
         var wrongRules = new List<int>();
+        long generated = 0;
         const int batch = 64;
         var ids = prompts.Select(ctx.Format.EncodePrompt).ToList();
         using (var generator = new Generator(model, batch, ids.Max(p => p.Length) + c.MaxNewTokens))
@@ -38,6 +35,7 @@ public sealed class InstructorMethod : ITrainingMethod
                 for (int k = 0; k < chunk.Count; k++)
                 {
                     var problem = probes[chunk[k]];
+                    generated += outputs[k].Tokens.Length;
                     var parsed = MrpvOutput.Parse(ctx.Format.DecodeCompletion(outputs[k].Tokens));
                     if (parsed.Answer != null && ctx.Domain.Verify(problem, parsed.Answer)) continue;
                     if (MistakeDiagnosis.FirstWrongRule(ctx.Domain.Solve(problem), parsed.Thinking) is int rule) wrongRules.Add(rule);
@@ -45,6 +43,7 @@ public sealed class InstructorMethod : ITrainingMethod
                 ctx.Observer.StageProgress(chunk[^1] + 1, $"{wrongRules.Count} mistakes diagnosed");
             }
         ctx.Observer.StageFinished($"{wrongRules.Count} of {probe} answers wrong with a diagnosable rule");
+        TrainingRuns.RecordGenerated(ctx, method.Label("diagnosis"), generated);
 
         // New problems aimed at the rules the student got wrong, in proportion to how often; half the data stays the original.
         var targeted = new List<Problem>();
@@ -59,6 +58,6 @@ public sealed class InstructorMethod : ITrainingMethod
             targeted.Add(problem);
         }
         var examples = TrainingExamples.Distillation(ctx.Format, targeted.Concat(ctx.Train.Take(wanted))).ToList();
-        TrainingRuns.Sft(ctx, Name, model, examples, c.Sft(c.MethodSftSteps, c.Seed + 52, fromScratch: false), workDirectory);
+        TrainingRuns.Sft(ctx, method.Label(), model, examples, c.Sft(method.PlannedUpdates(c)[0], c.Seed + method.SeedOffset + 1, fromScratch: false), workDirectory);
     }
 }

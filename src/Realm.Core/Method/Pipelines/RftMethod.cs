@@ -1,5 +1,3 @@
-using Realm.Engine.Tokenizers;
-using Realm.Data;
 using Realm.Engine.Generation;
 using Realm.Engine.Model;
 using Realm.Training;
@@ -10,23 +8,22 @@ namespace Realm.Method.Pipelines;
 /// Rejection-sampling fine-tuning: the student samples G answers per training question (no routes),
 /// the verified ones become its new SFT data (positives only, no negatives).
 /// </summary>
-public sealed class RftMethod : ITrainingMethod
+public static class RftMethod
 {
-    public string Name => "RFT";
-    public string StartsFrom => "SFT";
-
-    public void Train(ExperimentContext ctx, LlamaModel model, string workDirectory)
+    public static void Train(ExperimentContext ctx, MethodRecord method, LlamaModel model, string workDirectory)
     {
         var c = ctx.Config;
+        string name = method.Label();
         int questions = Math.Max(1, c.MethodSequences / c.RlGenerations);
-        var rng = new Engine.Compute.SplitMix64(c.Seed + 21);
+        var rng = new Engine.Compute.SplitMix64(c.Seed + method.SeedOffset);
         var problems = Enumerable.Range(0, questions).Select(_ => ctx.Train[rng.NextInt(ctx.Train.Count)]).ToList();
         var prompts = problems.Select(MrpvPrompts.Plain).ToList();
         var ids = prompts.Select(ctx.Format.EncodePrompt).ToList();
 
-        ctx.Observer.StageStarted($"{Name}: sampling {questions * c.RlGenerations:N0} answers", questions);
+        ctx.Observer.StageStarted($"{name}: sampling {questions * c.RlGenerations:N0} answers", questions);
         var keep = new List<PromptCompletion>();
         var seen = new HashSet<string>();
+        long generated = 0;
         int batch = Math.Max(1, 64 / c.RlGenerations);
         using (var generator = new Generator(model, batch * c.RlGenerations, ids.Max(p => p.Length) + c.MaxNewTokens))
             for (int at = 0; at < problems.Count; at += batch)
@@ -38,6 +35,7 @@ public sealed class RftMethod : ITrainingMethod
                 {
                     int i = chunk[k / c.RlGenerations];
                     var tokens = outputs[k].Tokens;
+                    generated += tokens.Length;
                     string text = ctx.Format.DecodeCompletion(tokens);
                     var parsed = MrpvOutput.Parse(text);
                     if (!parsed.FormatOk(0) || parsed.Answer == null || !ctx.Domain.Verify(problems[i], parsed.Answer)) continue;
@@ -47,11 +45,12 @@ public sealed class RftMethod : ITrainingMethod
                 ctx.Observer.StageProgress(Math.Min(problems.Count, at + batch), $"{keep.Count:N0} verified answers kept");
             }
         ctx.Observer.StageFinished($"{keep.Count:N0} verified answers");
+        TrainingRuns.RecordGenerated(ctx, method.Label("sampling"), generated);
         if (keep.Count == 0)
         {
-            ctx.Observer.Log($"{Name}: the student solved no sampled question; nothing to fine-tune on");
+            ctx.Observer.Log($"{name}: the student solved no sampled question; nothing to fine-tune on");
             return;
         }
-        TrainingRuns.Sft(ctx, Name, model, keep, c.Sft(c.MethodSftSteps, c.Seed + 22, fromScratch: false), workDirectory);
+        TrainingRuns.Sft(ctx, name, model, keep, c.Sft(method.PlannedUpdates(c)[0], c.Seed + method.SeedOffset + 1, fromScratch: false), workDirectory);
     }
 }

@@ -2,10 +2,13 @@ using Realm.Evaluation;
 
 namespace Realm.Method.Pipelines;
 
-/// <summary>Writes a run's report.md and the SVG charts it links: training curves and the EAAI schedule.</summary>
+/// <summary>
+/// Writes a run's report.md and the SVG charts it links: training curves and the EAAI schedule. The
+/// methods table (role, start, stages, rewards, routes, budget) comes from the results' method records.
+/// </summary>
 public static class RunReport
 {
-    public static void Write(ExperimentContext ctx, ResultsFile results, IReadOnlyList<ITrainingMethod> methods)
+    public static void Write(ExperimentContext ctx, ResultsFile results, IReadOnlyList<MethodRecord> methods)
     {
         var c = ctx.Config;
         var records = MetricsLog.Read(Path.Combine(ctx.RunDirectory, MetricsLog.DefaultFileName));
@@ -19,7 +22,8 @@ public static class RunReport
             chart.Save(Path.Combine(ctx.RunDirectory, file));
             charts.Add(new ChartLink(file, caption));
         }
-        bool IsRl(string m) => m.StartsWith("GRPO", StringComparison.Ordinal) || m.StartsWith("ReaLM", StringComparison.Ordinal);
+        var rl = methods.Where(m => m.Recipe == Recipe.Rl).ToList();
+        bool IsRl(string label) => rl.Any(m => m.Owns(label));
         Chart("reward.svg", "RL: mean reward per step", "reward_mean", "reward", "Mean reward of the sampled completions at each RL step.", IsRl);
         Chart("answer_accuracy.svg", "RL: training answer accuracy", "answer_acc", "accuracy", "Share of sampled completions whose answer verifies, per RL step.", IsRl, 0, 1);
         Chart("frac_zero_std.svg", "RL: groups without signal", "frac_zero_std", "fraction", "Share of prompt groups whose rewards were all equal (no gradient).", IsRl, 0, 1);
@@ -37,12 +41,12 @@ public static class RunReport
                 (c.TokenizerVocab > 0 ? $"byte-level BPE with {ctx.Tokenizer.VocabSize} ids learned from the training text (digits unmerged)" : "bytes") +
                 ", MRPV markers as special tokens",
                 $"data: {ctx.General.Count:N0} general problems for the base model; {ctx.Train.Count:N0} {c.Domain} training problems with {c.PositivesPerProblem} positive and {c.NegativesPerProblem} negative expert routes each; {ctx.TestId.Count} ID and {ctx.TestOod.Count} OOD test problems",
-                $"budget: base {c.PretrainSteps} SFT steps; shared distillation {c.SftSteps} steps of {c.BatchSize}; then {c.MethodSequences:N0} training sequences per method (RL: {c.RlSteps} steps × {c.RlPromptsPerStep} prompts × G = {c.RlGenerations}; SFT-style: {c.MethodSftSteps} steps × {c.BatchSize})",
-                $"ReaLM: Kmax = {c.MaxRoutes}, EAAI {c.Eaai.Shape.ToString().ToLowerInvariant()} to 0 at s = {c.Eaai.End}, reward 1.0·answer + 0.5·verification + 0.1·format",
+                $"budget: base {c.PretrainSteps} SFT steps; shared distillation {c.SftSteps} steps of {c.BatchSize}; then every method {c.MethodSteps} optimiser updates of {c.MethodBatch} sequences (RL: {c.RlPromptsPerStep} prompts × G = {c.RlGenerations}; supervised: a batch of {c.MethodBatch}); what each spent is in the methods table",
+                $"routes: Kmax = {c.MaxRoutes}; EAAI {c.Eaai.Shape.ToString().ToLowerInvariant()} to 0 at s = {c.Eaai.End}",
                 $"evaluation: greedy; with routes = {c.MaxRoutes} fixed, seeded mixed routes per problem (one correct, the rest wrong, so calling every route wrong scores {(c.MaxRoutes - 1) * 100.0 / c.MaxRoutes:F0}% verification accuracy and copying a random route answers {100.0 / c.MaxRoutes:F0}% right); 95% Wilson intervals; seed {c.Seed}; wall time {results.WallSeconds:F0} s",
-                $"methods: {string.Join(", ", methods.Select(m => $"{m.Name} (from {m.StartsFrom})"))}",
             ],
             Rows = results.Rows,
+            Methods = results.Methods,
             Charts = charts,
         };
         report.Write(Path.Combine(ctx.RunDirectory, Report.DefaultFileName));

@@ -3,15 +3,12 @@ using Realm.Engine.Model;
 namespace Realm.Method.Pipelines;
 
 /// <summary>
-/// The SFT baseline: guided distillation only (spec §1.1). It continues the shared distillation stage
-/// for the per-method budget, so it has trained as long as every other method.
+/// The SFT baseline: guided distillation only (docs/method.md, "Guided CoT distillation"). It continues the
+/// shared distillation stage for the per-method budget, so it has trained as long as every other method.
 /// </summary>
-public sealed class SftMethod : ITrainingMethod
+public static class SftMethod
 {
-    public string Name => "SFT";
-    public string StartsFrom => "SFT";
-
-    public void Train(ExperimentContext ctx, LlamaModel model, string workDirectory) =>
-        TrainingRuns.Sft(ctx, Name, model, TrainingExamples.Distillation(ctx.Format, ctx.Train).ToList(),
-            ctx.Config.Sft(ctx.Config.MethodSftSteps, ctx.Config.Seed + 11, fromScratch: false), workDirectory);
+    public static void Train(ExperimentContext ctx, MethodRecord method, LlamaModel model, string workDirectory) =>
+        TrainingRuns.Sft(ctx, method.Label(), model, TrainingExamples.Distillation(ctx.Format, ctx.Train).ToList(),
+            ctx.Config.Sft(method.PlannedUpdates(ctx.Config)[0], ctx.Config.Seed + method.SeedOffset, fromScratch: false), workDirectory);
 }

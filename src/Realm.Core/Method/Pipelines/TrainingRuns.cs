@@ -4,20 +4,23 @@ using Realm.Training;
 
 namespace Realm.Method.Pipelines;
 
-/// <summary>Runs the trainers for a method, reporting each step to the observer and the metrics log.</summary>
+/// <summary>
+/// Runs the trainers for a method, reporting each step to the observer and the metrics log. Every step's
+/// line also carries what it spent (sequences, updates, trained and generated tokens), so a method's
+/// budget is the sum of its lines (<see cref="Spent"/>) and stays right across a resume.
+/// </summary>
 public static class TrainingRuns
 {
-    /// <summary>Held-out accuracy (greedy, no routes) on a fixed slice of the ID test, logged as eval_acc about eight times a stage.</summary>
-    private static double QuickEval(ExperimentContext ctx, LlamaModel model) =>
-        ModelEvaluator.AccuracyWithoutRoutes(model, ctx.Format, ctx.Domain, ctx.TestId.Take(ctx.Config.QuickEvalProblems).ToList(),
-            ctx.Config.MaxNewTokens);
+    /// <summary>Held-out accuracy (greedy, no routes) on a fixed slice of the held-out problems, logged as eval_acc about eight times a stage.</summary>
+    private static double QuickEval(TrainingContext ctx, LlamaModel model) =>
+        ModelEvaluator.AccuracyWithoutRoutes(model, ctx.Format, ctx.Domain, ctx.HeldOut.Take(ctx.HeldOutProblems).ToList(), ctx.MaxNewTokens);
 
-    private static int EvalEvery(ExperimentContext ctx, int steps) =>
-        ctx.Config.QuickEvalProblems > 0 && ctx.TestId.Count > 0 ? Math.Max(1, steps / 8) : 0;
+    private static int EvalEvery(TrainingContext ctx, int steps) =>
+        ctx.HeldOutProblems > 0 && ctx.HeldOut.Count > 0 ? Math.Max(1, steps / 8) : 0;
 
     private static string HeldOut(double? accuracy) => accuracy is double a ? $", held-out {a:P0}" : "";
 
-    public static void Sft(ExperimentContext ctx, string method, LlamaModel model, IReadOnlyList<PromptCompletion> examples,
+    public static void Sft(TrainingContext ctx, string method, LlamaModel model, IReadOnlyList<PromptCompletion> examples,
         SftConfig config, string checkpointDir)
     {
         ctx.Observer.StageStarted($"{method}: SFT on {examples.Count:N0} examples", config.Steps);
@@ -29,6 +32,7 @@ public static class TrainingRuns
             var values = new Dictionary<string, double>
             {
                 ["loss"] = p.Loss, ["lr"] = p.LearningRate, ["grad_norm"] = p.GradNorm, ["tokens_per_s"] = p.TokensPerSecond,
+                [SequencesKey] = config.BatchSize, [UpdatesKey] = 1, [TrainedTokensKey] = p.CompletionTokens,
             };
             if (p.EvalAccuracy is double e) values["eval_acc"] = e;
             ctx.Record(method, p.Step, values);
@@ -36,16 +40,19 @@ public static class TrainingRuns
         ctx.Observer.StageFinished(summary.Resumed ? $"resumed at step {summary.StartStep}" : "done");
     }
 
-    public static void Grpo(ExperimentContext ctx, string method, LlamaModel model, IPromptPolicy policy, IRewardFunction reward,
+    public static void Grpo(TrainingContext ctx, string method, LlamaModel model, IPromptPolicy policy, IRewardFunction reward,
         GrpoConfig config, string checkpointDir)
     {
         ctx.Observer.StageStarted($"{method}: RL", config.Steps);
         ctx.RewindMetrics(method, TrainingCheckpoint.StepOf(checkpointDir));
         config = config with { EvalEvery = EvalEvery(ctx, config.Steps) };
+        int sequences = config.PromptsPerStep * config.Generations;
         var summary = new GrpoTrainer(model, ctx.Format, ctx.Domain, ctx.Train, policy, reward, config, checkpointDir).Run(p =>
         {
             ctx.Observer.StageProgress((int)p.Step,
                 $"reward {p.RewardMean:F2}, acc {p.AnswerAccuracy:P0}, α {p.Strength:F2}, {p.TokensPerSecond:N0} tok/s{HeldOut(p.EvalAccuracy)}");
+            // The trained batch's completions, sampled once and trained on by each of the μ updates (resampled groups not counted).
+            double completionTokens = Math.Round(p.MeanCompletionTokens * sequences);
             var values = new Dictionary<string, double>
             {
                 ["reward_mean"] = p.RewardMean, ["reward_std"] = p.RewardStd, ["answer_acc"] = p.AnswerAccuracy,
@@ -53,6 +60,8 @@ public static class TrainingRuns
                 ["clip_frac"] = p.ClipFraction, ["entropy"] = p.Entropy, ["eaai_alpha"] = p.Strength,
                 ["completion_tokens"] = p.MeanCompletionTokens, ["tokens_per_s"] = p.TokensPerSecond, ["lr"] = p.LearningRate,
                 ["grad_norm"] = p.GradNorm,
+                [SequencesKey] = sequences, [UpdatesKey] = config.Iterations,
+                [GeneratedTokensKey] = completionTokens, [TrainedTokensKey] = completionTokens * config.Iterations,
             };
             if (p.Kl is double kl) values["kl"] = kl;
             if (p.EvalAccuracy is double e) values["eval_acc"] = e;
@@ -60,4 +69,28 @@ public static class TrainingRuns
         }, ctx.Cancel, () => QuickEval(ctx, model));
         ctx.Observer.StageFinished(summary.Resumed ? $"resumed at step {summary.StartStep}" : "done");
     }
+
+    /// <summary>
+    /// Records tokens a method sampled outside a trainer (RFT's answers, the instructor's probes) as one line
+    /// under <paramref name="label"/>, replacing the line of an earlier, interrupted attempt.
+    /// </summary>
+    public static void RecordGenerated(TrainingContext ctx, string label, long tokens)
+    {
+        ctx.RewindMetrics(label, -1);
+        ctx.Record(label, 0, new Dictionary<string, double> { [GeneratedTokensKey] = tokens });
+    }
+
+    /// <summary>What the metrics lines accepted by <paramref name="owns"/> spent, summed.</summary>
+    public static MethodBudget Spent(IEnumerable<MetricsRecord> records, Func<string, bool> owns)
+    {
+        long Sum(IEnumerable<MetricsRecord> lines, string key) => (long)Math.Round(lines.Sum(r => r.Value(key) ?? 0));
+        var mine = records.Where(r => owns(r.Method)).ToList();
+        return new MethodBudget
+        {
+            Sequences = Sum(mine, SequencesKey), OptimizerUpdates = Sum(mine, UpdatesKey),
+            GeneratedTokens = Sum(mine, GeneratedTokensKey), TrainedTokens = Sum(mine, TrainedTokensKey),
+        };
+    }
+
+    private const string SequencesKey = "sequences", UpdatesKey = "updates", GeneratedTokensKey = "generated_tokens", TrainedTokensKey = "trained_tokens";
 }
