@@ -35,10 +35,10 @@ static int Run(Options o)
         throw new PeerBenchException($"{realmDll}: not found; build it first: dotnet build -c Release src/Realm.Cli");
 
     // Must come before the first native call; without it LLamaSharp picks the widest build the CPU runs.
-    if (o.Avx2) NativeLibraryConfig.All.WithAvx(AvxLevel.Avx2).WithAutoFallback(false);
+    if (o.Avx2) NativeLibraryConfig.All.WithCuda(false).WithVulkan(false).WithAvx(AvxLevel.Avx2).WithAutoFallback(false);
     NativeLibraryConfig.All.WithLogCallback((level, message) =>
     {
-        if (level == LLamaLogLevel.Error) Console.Error.Write($"llama.cpp: {message}");
+        if (level == LLamaLogLevel.Error || Environment.GetEnvironmentVariable("PEERBENCH_LOG") == "1") Console.Error.Write($"llama.cpp: {message}");
     });
     NativeApi.llama_empty_call();
     Console.Error.WriteLine($"llama.cpp system info: {Marshal.PtrToStringAnsi(NativeApi.llama_print_system_info())}");
