@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Writes a randomly initialised Qwen2-style Hugging Face directory (config.json + model.safetensors),
 by default Qwen2.5-0.5B's shape stored as BF16: for measuring loading and inference at real size
-without downloading a model. Weights ~ N(0, 0.02²), norm gains 1, biases 0; numpy only.
+without downloading a model. Weights ~ N(0, std²) (0.02 by default), norm gains 1, q/k/v biases ~ N(0, bias-std²)
+(0 by default); numpy only. A small shape with a larger --std gives clear top-1 gaps, for comparing engines' greedy
+continuations (bench/Realm.PeerBench).
 
     /usr/bin/python3 tools/make_random_qwen.py --out /tmp/q05bf16 [--dtype BF16|F32]
 """
@@ -28,12 +30,14 @@ def main():
     ap.add_argument("--ffn", type=int, default=4864)
     ap.add_argument("--vocab", type=int, default=151936)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--std", type=float, default=0.02, help="standard deviation of the weight matrices")
+    ap.add_argument("--bias-std", type=float, default=0.0, help="standard deviation of the q/k/v biases")
     a = ap.parse_args()
     d, hd = a.dim, a.dim // a.heads
     rng = np.random.default_rng(a.seed)
 
     def matrix(*shape):
-        return rng.standard_normal(shape, dtype=np.float32) * 0.02
+        return rng.standard_normal(shape, dtype=np.float32) * np.float32(a.std)
 
     t = {"model.embed_tokens.weight": matrix(a.vocab, d), "model.norm.weight": np.ones(d, np.float32)}
     for layer in range(a.layers):
@@ -42,7 +46,9 @@ def main():
         t[p + "post_attention_layernorm.weight"] = np.ones(d, np.float32)
         for name, rows in (("q", a.heads * hd), ("k", a.kv_heads * hd), ("v", a.kv_heads * hd)):
             t[p + f"self_attn.{name}_proj.weight"] = matrix(rows, d)
-            t[p + f"self_attn.{name}_proj.bias"] = np.zeros(rows, np.float32)
+            # no draw at --bias-std 0, so the default model's weights stay what they were before the flag existed
+            t[p + f"self_attn.{name}_proj.bias"] = (rng.standard_normal(rows, dtype=np.float32) * np.float32(a.bias_std)
+                                                    if a.bias_std > 0 else np.zeros(rows, np.float32))
         t[p + "self_attn.o_proj.weight"] = matrix(d, a.heads * hd)
         t[p + "mlp.gate_proj.weight"] = matrix(a.ffn, d)
         t[p + "mlp.up_proj.weight"] = matrix(a.ffn, d)
