@@ -4,14 +4,15 @@ using Realm.Engine.Model;
 namespace Realm.Cli;
 
 /// <summary>
-/// <c>--weights auto|bf16|f32</c> for the commands that only run a model (generate, chat, eval): whether the
+/// <c>--weights auto|bf16|q8|f32</c> for the commands that only run a model (generate, chat, eval): whether the
 /// loaded model keeps BF16 weights (half the memory, half the bytes read per decoded token) or F32.
 /// </summary>
 internal sealed class WeightsOption
 {
     public readonly Option<string> Weights = new("--weights")
     {
-        Description = "Weights in memory: bf16 (half the memory and decode bandwidth; F32 checkpoints are rounded), f32, or auto " +
+        Description = "Weights in memory: bf16 (half the memory and decode bandwidth; F32 checkpoints are rounded), q8 (8-bit blocks of 32 with a scale: " +
+                      "a quarter of F32's bytes, results close to F32 but not equal), f32, or auto " +
                       "(default: bf16 when the checkpoint stores its matrices as BF16 and no adapter is merged, so results are " +
                       "unchanged; f32 otherwise).",
         DefaultValueFactory = _ => "auto",

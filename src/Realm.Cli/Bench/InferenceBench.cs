@@ -10,10 +10,14 @@ internal sealed record InferenceBenchShape(QwenShape Model, int Prompt, int[] De
     WeightFormat[] Formats);
 
 /// <summary>
-/// One decoding measurement: tokens/s at a batch size, the weight bytes it reads per second (one pass over
-/// the packed matrices per step) and that rate as a share of the measured copy bandwidth.
+/// One decoding measurement: tokens/s at a batch size, the bytes one step reads (every packed matrix once,
+/// plus each sequence's KV cache), that per token, the rate it reads them at, and that rate as a share of
+/// the measured read bandwidth (batch 1 is bound by it).
 /// </summary>
-internal sealed record DecodeResult(int Batch, double TokensPerS, double WeightGBps, double BandwidthShare);
+internal sealed record DecodeResult(int Batch, double TokensPerS, long BytesPerStep, double ReadGBps, double BandwidthShare)
+{
+    public double BytesPerToken => (double)BytesPerStep / Batch;
+}
 
 internal sealed record FormatResult(WeightFormat Format, long WeightBytes, double PrefillTokensPerS, IReadOnlyList<DecodeResult> Decode);
 
@@ -21,16 +25,16 @@ internal sealed record FormatResult(WeightFormat Format, long WeightBytes, doubl
 /// What <c>realm bench inference --json</c> prints. <see cref="CpuShare"/>: CPU time the process got during
 /// the timed passes ÷ (their wall time × threads); well below 1 means the machine was busy with other work.
 /// </summary>
-internal sealed record InferenceBenchResult(long Params, double CopyGBps, IReadOnlyList<FormatResult> Formats, double CpuShare,
-    double PeakRssMb);
+internal sealed record InferenceBenchResult(long Params, double ReadGBps, double CopyGBps, IReadOnlyList<FormatResult> Formats,
+    double CpuShare, double PeakRssMb);
 
 /// <summary>
 /// Prefill and KV-cache decoding speed of a random Qwen2-style model (q/k/v biases, tied embeddings) with
-/// F32 and BF16 weights, against the machine's copy bandwidth measured in the same run. Times the model's
-/// own steps (<see cref="LlamaModel.Extend"/>: logits included, sampling not). The formats take turns pass
-/// by pass, so on a shared machine both see the same load and their ratio holds. Prefill: the median of 3
-/// passes over one prompt; decoding: the median step of <c>Steps</c> after two untimed ones, every sequence
-/// holding <c>DecodeContext</c> tokens before the first.
+/// F32, BF16 and Q8 weights, against the machine's read bandwidth (1 GiB summed by every thread) measured in
+/// the same run. Times the model's own steps (<see cref="LlamaModel.Extend"/>: logits included, sampling
+/// not). The formats take turns pass by pass, so on a shared machine all see the same load and their ratios
+/// hold. Prefill: the median of 3 passes over one prompt; decoding: the median step of <c>Steps</c> after
+/// two untimed ones, every sequence holding <c>DecodeContext</c> tokens before the first.
 /// </summary>
 internal static class InferenceBench
 {
@@ -42,6 +46,8 @@ internal static class InferenceBench
         status($"initialising a random {config.ParameterCount:N0}-parameter model");
         using var model = new LlamaModel(config, cpu);
         model.InitializeRandom(1);
+        status("memory read bandwidth");
+        double read = ReadBandwidth.MeasureGBps(cpu);
         status("memory copy bandwidth");
         double copy = CopyBandwidth.MeasureGBps(cpu);
 
@@ -85,17 +91,21 @@ internal static class InferenceBench
                         else steps[i].Add(clock.Time(() => runners[i].Step(next)));
                     }
                 }
+                // Keys and values every sequence reads per step, at the median step's length.
+                long kvBytes = 2L * config.NumHiddenLayers * config.NumKeyValueHeads * config.HeadDim * sizeof(float)
+                               * (s.DecodeContext + WarmupSteps + s.Steps / 2) * batch;
                 for (int i = 0; i < runners.Count; i++)
                 {
                     double stepsPerS = 1 / EngineBench.Median(steps[i]);
-                    double gbps = runners[i].Weights.MatrixBytes * stepsPerS / 1e9;
-                    decode[i].Add(new DecodeResult(batch, batch * stepsPerS, gbps, gbps / copy));
+                    long bytes = runners[i].Weights.MatrixBytes + kvBytes;
+                    double gbps = bytes * stepsPerS / 1e9;
+                    decode[i].Add(new DecodeResult(batch, batch * stepsPerS, bytes, gbps, gbps / read));
                 }
             }
             var results = runners.Select((r, i) =>
                 new FormatResult(r.Weights.Format, r.Weights.MatrixBytes, s.Prompt / EngineBench.Median(prefill[i]), decode[i])).ToList();
             double rss = Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024.0);
-            return new InferenceBenchResult(model.ParameterCount, copy, results, clock.CpuShare, rss);
+            return new InferenceBenchResult(model.ParameterCount, read, copy, results, clock.CpuShare, rss);
         }
         finally
         {

@@ -7,8 +7,8 @@ using Spectre.Console;
 namespace Realm.Cli.Commands;
 
 /// <summary>
-/// <c>realm bench inference</c>: prefill and decoding speed with F32 and BF16 weights, and decoding's share of
-/// the memory bandwidth, by default on Qwen2.5-0.5B's shape.
+/// <c>realm bench inference</c>: prefill and decoding speed with F32, BF16 and Q8 weights, and decoding's share of
+/// the measured memory read bandwidth, by default on Qwen2.5-0.5B's shape.
 /// </summary>
 internal static class BenchInferenceCommand
 {
@@ -18,19 +18,19 @@ internal static class BenchInferenceCommand
         Option<T> Opt<T>(string name, T value, string description) =>
             new(name) { Description = description, DefaultValueFactory = _ => value };
         var model = new QwenShapeOptions();
-        var prompt = Opt("--prompt", 512, "Prompt tokens of the prefill measurement (one sequence).");
+        var prompt = Opt("--prompt", 128, "Prompt tokens of the prefill measurement (one sequence).");
         var batches = Opt("--decode-batches", "1,16", "Comma-separated numbers of sequences decoded together.");
         var context = Opt("--decode-context", 64, "Tokens each decoded sequence holds before the timed steps.");
         var steps = Opt("--steps", 32, "Timed decoding steps per batch size (after two untimed ones).");
-        var formats = Opt("--weights", "f32,bf16", "Comma-separated weight formats to measure: f32, bf16.");
+        var formats = Opt("--weights", "f32,bf16,q8", "Comma-separated weight formats to measure: f32, bf16, q8.");
         var json = new Option<bool>("--json")
         {
-            Description = "Print one JSON object: params, copy_gb_per_s, cpu_share, peak_rss_mb and per format weight_bytes, " +
-                          "prefill_tokens_per_s and decode (batch, tokens_per_s, weight_gb_per_s, bandwidth_share).",
+            Description = "Print one JSON object: params, read_gb_per_s, copy_gb_per_s, cpu_share, peak_rss_mb and per format weight_bytes, " +
+                          "prefill_tokens_per_s and decode (batch, tokens_per_s, bytes_per_token, read_gb_per_s, bandwidth_share).",
         };
         var command = new Command("inference",
-            "Prefill and decoding speed of a random Qwen2-style model with F32 and BF16 weights, and decoding's share of the measured " +
-            "copy bandwidth; defaults: Qwen2.5-0.5B, a 512-token prefill, decoding at batch 1 and 16.")
+            "Prefill and decoding speed of a random Qwen2-style model with F32, BF16 and Q8 weights, and decoding's share of the measured " +
+            "read bandwidth; defaults: Qwen2.5-0.5B, a 128-token prefill, decoding at batch 1 and 16.")
         {
             prompt, batches, context, steps, formats, json,
         };
@@ -57,6 +57,7 @@ internal static class BenchInferenceCommand
                 Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
                 {
                     ["params"] = r.Params,
+                    ["read_gb_per_s"] = Math.Round(r.ReadGBps, 2),
                     ["copy_gb_per_s"] = Math.Round(r.CopyGBps, 2),
                     ["cpu_share"] = Math.Round(r.CpuShare, 3),
                     ["peak_rss_mb"] = Math.Round(r.PeakRssMb, 1),
@@ -68,7 +69,8 @@ internal static class BenchInferenceCommand
                         {
                             ["batch"] = d.Batch,
                             ["tokens_per_s"] = Math.Round(d.TokensPerS, 2),
-                            ["weight_gb_per_s"] = Math.Round(d.WeightGBps, 2),
+                            ["bytes_per_token"] = Math.Round(d.BytesPerToken),
+                            ["read_gb_per_s"] = Math.Round(d.ReadGBps, 2),
                             ["bandwidth_share"] = Math.Round(d.BandwidthShare, 4),
                         }).ToList(),
                     }),
@@ -85,10 +87,12 @@ internal static class BenchInferenceCommand
             {
                 int at = i;
                 Row($"decode, batch {shape.DecodeBatches[i]}", f => $"{f.Decode[at].TokensPerS:N1} tokens/s");
-                Row("  weight bytes read ÷ copy bandwidth", f => $"{f.Decode[at].WeightGBps:N1} GB/s = {f.Decode[at].BandwidthShare:P0}");
+                Row("  bytes read per token", f => $"{f.Decode[at].BytesPerToken / 1e6:N0} MB");
+                Row("  bytes read ÷ read bandwidth", f => $"{f.Decode[at].ReadGBps:N1} GB/s = {f.Decode[at].BandwidthShare:P0}");
             }
             AnsiConsole.Write(table);
-            AnsiConsole.MarkupLine($"copy bandwidth (read + written, best of 5 × 512 MiB): {r.CopyGBps:N1} GB/s; CPU time got in the timed passes: " +
+            AnsiConsole.MarkupLine($"read bandwidth (best of 5 sums of 1 GiB): {r.ReadGBps:N1} GB/s; copy (read + written, 512 MiB): {r.CopyGBps:N1} GB/s; " +
+                                   $"Q8 dot products: {Q8MatVec.PathFor(cpu.Simd)}; CPU time got in the timed passes: " +
                                    $"{r.CpuShare:P0} of {cpu.Threads} thread(s); peak memory {r.PeakRssMb:N0} MB");
             return 0;
         });
@@ -106,12 +110,13 @@ internal static class BenchInferenceCommand
     private static WeightFormat[] ParseFormats(string text)
     {
         var parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (parts.Length == 0) throw new RealmException("--weights: give f32, bf16 or both");
+        if (parts.Length == 0) throw new RealmException("--weights: give one or more of f32, bf16, q8");
         return parts.Select(p => p.ToLowerInvariant() switch
         {
             "f32" => WeightFormat.F32,
             "bf16" => WeightFormat.Bf16,
-            _ => throw new RealmException($"--weights: unknown format '{p}' (use f32, bf16 or both)"),
+            "q8" => WeightFormat.Q8,
+            _ => throw new RealmException($"--weights: unknown format '{p}' (use f32, bf16, q8)"),
         }).Distinct().ToArray();
     }
 }

@@ -76,6 +76,6 @@ public class WeightsFlagTests
     public void AnUnknownChoiceIsAUserError()
     {
         var r = RealmProcess.Run("generate", "--model", Fixtures.Model("gqa_tied"), "--prompt-ids", "1,2", "--weights", "fp8");
-        RealmProcess.AssertUserError(r, "--weights", "'fp8'", "auto, bf16 or f32");
+        RealmProcess.AssertUserError(r, "--weights", "'fp8'", "auto, bf16, q8 or f32");
     }
 }

@@ -116,7 +116,7 @@ public class Bf16WeightsTests
             long f32Weights = model.Weights.Length * sizeof(float);
             using var f32Packed = new PackedWeights(model);
             model.KeepOnlyBf16Weights();
-            var bf16 = model.Bf16Weights!;
+            var bf16 = model.InferenceWeights!;
             Assert.Equal(WeightFormat.Bf16, bf16.Format);
             // What a decoding step reads halves exactly. The whole BF16 model (no F32 buffer left; norm gains
             // and biases kept in F32) is half its F32 weights alone, and about a quarter of what F32 inference
@@ -157,7 +157,7 @@ public class Bf16WeightsTests
         var prompt = new[] { 3, 14, 15, 9, 26 };
         var f32 = Greedy(model, prompt, 12);
         model.KeepOnlyBf16Weights();
-        Assert.Same(adapters, model.Bf16Weights!.Adapters);
+        Assert.Same(adapters, model.InferenceWeights!.Adapters);
         var bf16 = Greedy(model, prompt, 12);
         Assert.Equal(f32.Tokens, bf16.Tokens);
         TestSupport.AssertClose(bf16.Logprobs, f32.Logprobs, 1e-2, "merged adapter, BF16 vs F32");

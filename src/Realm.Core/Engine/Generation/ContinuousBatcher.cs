@@ -45,7 +45,7 @@ public sealed class ContinuousBatcher : IDisposable
         ContextLength = Math.Min(options.ContextLength, model.Config.MaxPositionEmbeddings);
         _slots = new BatchedSequence?[options.Slots];
         _cache = new KvCache(model.Config, options.Slots, ContextLength);
-        _weights = new PackedWeights(model);
+        _weights = model.InferenceWeights ?? new PackedWeights(model);
         int rows = options.Slots + PrefillTokensPerStep;
         _acts = new Activations(model.Layout, rows, forTraining: false, logitBudget: 0);
         _stepTokens = new int[rows];
@@ -251,7 +251,7 @@ public sealed class ContinuousBatcher : IDisposable
         foreach (var sequence in _slots.OfType<BatchedSequence>().ToArray()) Release(sequence, stopped);
         while (_waiting.TryDequeue(out var waiting)) waiting.Stream.Fail(stopped);
         _cache.Dispose();
-        _weights.Dispose();
+        if (_weights != _model.InferenceWeights) _weights.Dispose();
         _acts.Dispose();
     }
 }

@@ -25,14 +25,14 @@ public sealed class Generator : IDisposable
         _model = model;
         _maxBatch = maxBatch;
         _cache = new KvCache(model.Config, maxBatch, Math.Min(maxLength, model.Config.MaxPositionEmbeddings));
-        _weights = model.Bf16Weights ?? new PackedWeights(model);
+        _weights = model.InferenceWeights ?? new PackedWeights(model);
     }
 
     public int MaxLength => Math.Min(_cache.Capacity, _model.Config.MaxPositionEmbeddings);
 
     public void RefreshWeights()
     {
-        if (_model.Bf16Weights != null) return;
+        if (_model.InferenceWeights != null) return;
         _weights.Dispose();
         _weights = new PackedWeights(_model);
     }
@@ -132,7 +132,7 @@ public sealed class Generator : IDisposable
     public void Dispose()
     {
         _cache.Dispose();
-        if (_weights != _model.Bf16Weights) _weights.Dispose();
+        if (_weights != _model.InferenceWeights) _weights.Dispose();
         _acts?.Dispose();
     }
 }

@@ -28,7 +28,7 @@ public sealed class StreamingGenerator : IDisposable
         _model = model;
         MaxLength = Math.Min(maxLength, model.Config.MaxPositionEmbeddings);
         _cache = new KvCache(model.Config, slots: 1, MaxLength);
-        _weights = model.Bf16Weights ?? new PackedWeights(model);
+        _weights = model.InferenceWeights ?? new PackedWeights(model);
     }
 
     public int MaxLength { get; }
@@ -106,7 +106,7 @@ public sealed class StreamingGenerator : IDisposable
     public void Dispose()
     {
         _cache.Dispose();
-        if (_weights != _model.Bf16Weights) _weights.Dispose();
+        if (_weights != _model.InferenceWeights) _weights.Dispose();
         _acts?.Dispose();
     }
 }

@@ -93,6 +93,11 @@ public static unsafe class Gemm
     {
         if (b.Simd != cpu.Simd) throw new InvalidOperationException($"matrix packed for {b.Simd}, CPU runs {cpu.Simd}");
         if (m <= 0) return;
+        if (m == 1 || b.Format == WeightFormat.Q8)
+        {
+            DecodeProjection.Multiply(cpu, m, a, lda, transA, b, c, ldc, accumulate); // one row: a matrix-vector product; Q8: its own kernels
+            return;
+        }
         using var _ = Profiler.Measure(b.Format == WeightFormat.Bf16 ? "gemm A·packed B (inference, bf16)" : "gemm A·packed B (inference)");
         if (b.Format == WeightFormat.Bf16) MultiplyPacked<Bf16Panels>(cpu, m, a, lda, transA, b, c, ldc, accumulate);
         else MultiplyPacked<F32Panels>(cpu, m, a, lda, transA, b, c, ldc, accumulate);

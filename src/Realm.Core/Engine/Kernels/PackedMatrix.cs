@@ -6,12 +6,16 @@ namespace Realm.Engine.Kernels;
 /// A matrix packed once into the GEMM's B-panel layout, for weights multiplied many times without
 /// changing (generation). Packing costs a pass over the weight, which for small-batch decoding would
 /// otherwise cost as much as the multiply itself. Stored as F32, or as BF16 (rounded to nearest even)
-/// to halve the memory and the bytes each multiply reads.
+/// to halve the memory and the bytes each multiply reads; or as 8-bit blocks (<see cref="Q8Matrix"/>, its
+/// own layout, which the decode kernels read directly and the GEMM reads dequantised).
 /// </summary>
 public sealed unsafe class PackedMatrix : IDisposable
 {
-    private readonly NativeBuffer _data;
-    private readonly long[] _columnBlocks;
+    private readonly NativeBuffer? _data;
+    private readonly long[] _columnBlocks = [];
+
+    /// <summary>The 8-bit form (Q8 only; then there are no GEMM panels).</summary>
+    internal Q8Matrix? Q8 { get; }
 
     /// <summary>Rows of op(B), i.e. the reduction length k.</summary>
     public int Rows { get; }
@@ -21,7 +25,7 @@ public sealed unsafe class PackedMatrix : IDisposable
     public WeightFormat Format { get; }
 
     /// <summary>Bytes the packed panels occupy (padding to whole panels included).</summary>
-    public long Bytes => _data.Length * sizeof(float);
+    public long Bytes => Q8?.Bytes ?? _data!.Length * sizeof(float);
 
     private int ElementBytes => Format == WeightFormat.Bf16 ? sizeof(ushort) : sizeof(float);
 
@@ -29,6 +33,12 @@ public sealed unsafe class PackedMatrix : IDisposable
     public PackedMatrix(Cpu cpu, float* b, int k, int n, int ldb, bool trans, WeightFormat format = WeightFormat.F32)
     {
         Rows = k; Cols = n; Simd = cpu.Simd; Format = format;
+        if (format == WeightFormat.Q8)
+        {
+            if (!trans) throw new ArgumentException("Q8 packs a linear layer's weight (B stored n×k)");
+            Q8 = new Q8Matrix(cpu, b, n, k, ldb);
+            return;
+        }
         var g = Gemm.GeometryFor(cpu.Simd);
         int blocks = (n + g.Nc - 1) / g.Nc;
         _columnBlocks = new long[blocks];
@@ -57,7 +67,7 @@ public sealed unsafe class PackedMatrix : IDisposable
     }
 
     /// <summary>The packed panels of column block <paramref name="index"/> (Nc columns each), covering all k.</summary>
-    internal byte* ColumnBlock(int index) => (byte*)_data.Ptr + _columnBlocks[index] * ElementBytes;
+    internal byte* ColumnBlock(int index) => (byte*)_data!.Ptr + _columnBlocks[index] * ElementBytes;
 
     /// <summary>
     /// Copies column <paramref name="j"/> of op(B) (all k values, as F32) to <paramref name="destination"/>:
@@ -67,6 +77,11 @@ public sealed unsafe class PackedMatrix : IDisposable
     public void ReadColumn(int j, float* destination)
     {
         if ((uint)j >= (uint)Cols) throw new ArgumentOutOfRangeException(nameof(j));
+        if (Q8 != null)
+        {
+            Q8.ReadRow(j, destination);
+            return;
+        }
         var g = Gemm.GeometryFor(Simd);
         int block = j / g.Nc, jc = block * g.Nc, ncPad = Gemm.RoundUp(Math.Min(g.Nc, Cols - jc), g.Nr);
         int panel = (j - jc) / g.Nr, column = (j - jc) % g.Nr;
@@ -78,16 +93,20 @@ public sealed unsafe class PackedMatrix : IDisposable
             float* dst = destination + kb * g.Kc;
             if (Format == WeightFormat.Bf16)
             {
-                ushort* src = (ushort*)_data.Ptr + at;
+                ushort* src = (ushort*)_data!.Ptr + at;
                 for (int p = 0; p < kc; p++) dst[p] = Bf16.ToFloat(src[(long)p * g.Nr]);
             }
             else
             {
-                float* src = _data.Ptr + at;
+                float* src = _data!.Ptr + at;
                 for (int p = 0; p < kc; p++) dst[p] = src[(long)p * g.Nr];
             }
         }
     }
 
-    public void Dispose() => _data.Dispose();
+    public void Dispose()
+    {
+        _data?.Dispose();
+        Q8?.Dispose();
+    }
 }

@@ -16,15 +16,19 @@ public sealed unsafe partial class LlamaModel
     /// model.safetensors.index.json), F32/BF16/F16. Every tensor the config implies must be present with
     /// its exact shape; unknown tensors are an error (they mean an architecture this engine does not run).
     /// </summary>
-    public static LlamaModel Load(string directory, Cpu cpu) => Load(directory, cpu, bf16: false, adapters: null);
+    public static LlamaModel Load(string directory, Cpu cpu) => Load(directory, cpu, WeightFormat.F32, adapters: null);
 
     /// <summary>
-    /// Loads a directory as an inference-only model with BF16 weights (see <see cref="KeepOnlyBf16Weights"/>):
+    /// Loads a directory as an inference-only model with BF16 weights (see <see cref="KeepOnlyInferenceWeights"/>):
     /// each matrix is read, merged with <paramref name="adapters"/> when given, and packed in turn, so the
-    /// F32 weights of the whole model never exist; loading needs the BF16 model plus one F32 matrix.
+    /// F32 weights of the whole model never exist; loading needs the packed model plus one F32 matrix.
     /// </summary>
     public static LlamaModel LoadBf16(string directory, Cpu cpu, LoraAdapters? adapters = null) =>
-        Load(directory, cpu, bf16: true, adapters);
+        LoadPacked(directory, cpu, WeightFormat.Bf16, adapters);
+
+    /// <summary>As <see cref="LoadBf16"/>, with BF16 or Q8 weights.</summary>
+    public static LlamaModel LoadPacked(string directory, Cpu cpu, WeightFormat format, LoraAdapters? adapters = null) =>
+        Load(directory, cpu, format, adapters);
 
     /// <summary>The directory's config.json (after recovering an interrupted save).</summary>
     public static LlamaConfig LoadConfig(string directory)
@@ -41,16 +45,17 @@ public sealed unsafe partial class LlamaModel
         return checkpoint.MatricesAreBf16;
     }
 
-    private static LlamaModel Load(string directory, Cpu cpu, bool bf16, LoraAdapters? adapters)
+    private static LlamaModel Load(string directory, Cpu cpu, WeightFormat format, LoraAdapters? adapters)
     {
-        var model = new LlamaModel(LoadConfig(directory), cpu, f32Weights: !bf16);
+        bool packed = format != WeightFormat.F32;
+        var model = new LlamaModel(LoadConfig(directory), cpu, f32Weights: !packed);
         try
         {
             using var checkpoint = CheckpointReader.Open(directory, model.Layout);
-            if (bf16)
+            if (packed)
             {
                 model.Adapters = adapters;
-                model.Bf16Weights = new PackedWeights(model, WeightFormat.Bf16, checkpoint.ReadRange);
+                model.InferenceWeights = new PackedWeights(model, format, checkpoint.ReadRange);
             }
             else
                 foreach (var p in model.Layout.Parameters)

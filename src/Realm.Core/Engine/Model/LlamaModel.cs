@@ -32,33 +32,37 @@ public sealed unsafe partial class LlamaModel : IDisposable
     public long ParameterCount => Layout.Total;
 
     /// <summary>
-    /// Every parameter in F32, laid out by <see cref="Layout"/>. A model that keeps only BF16 inference
-    /// weights (<see cref="KeepOnlyBf16Weights"/>) has none, and whatever needs them (training, saving,
+    /// Every parameter in F32, laid out by <see cref="Layout"/>. A model that keeps only packed inference
+    /// weights (<see cref="KeepOnlyInferenceWeights"/>) has none, and whatever needs them (training, saving,
     /// the full forward pass) stops here with a clear message.
     /// </summary>
     public NativeBuffer Weights => _weights ?? throw new RealmException(
-        "this model holds BF16 weights for inference only (loaded with --weights bf16): training, saving and " +
-        "scoring whole batches need its F32 weights; load it with --weights f32");
+        $"this model holds {InferenceWeights?.Format.ToString().ToUpperInvariant()} weights for inference only (loaded with --weights " +
+        $"{InferenceWeights?.Format.ToString().ToLowerInvariant()}): training, saving and scoring whole batches need its F32 weights; load it with --weights f32");
 
     /// <summary>
-    /// The packed BF16 weights the model keeps instead of its F32 ones (null: it has F32 weights). Generators
-    /// decode with these rather than packing their own copy. See also <see cref="LoadBf16"/>.
+    /// The packed BF16 or Q8 weights the model keeps instead of its F32 ones (null: it has F32 weights).
+    /// Generators decode with these rather than packing their own copy. See also <see cref="LoadPacked"/>.
     /// </summary>
-    public PackedWeights? Bf16Weights { get; private set; }
+    public PackedWeights? InferenceWeights { get; private set; }
 
     /// <summary>
-    /// Makes this an inference-only model: packs its matrices as BF16 (with the attached adapters merged in),
-    /// keeps that packed copy, and frees the F32 weights, so the model takes about half the memory of its
-    /// F32 weights alone and decoding reads half the bytes. Weights that are already BF16 values (a BF16
-    /// checkpoint) give exactly the F32 results; others are rounded to nearest even.
+    /// Makes this an inference-only model: packs its matrices as BF16 or Q8 (with the attached adapters merged
+    /// in), keeps that packed copy, and frees the F32 weights. BF16: about half the memory of the F32 weights
+    /// and half the bytes read per decoded token; weights that are already BF16 values (a BF16 checkpoint)
+    /// give exactly the F32 results, others are rounded to nearest even. Q8: about a quarter, approximate
+    /// (<see cref="Q8Matrix"/>).
     /// </summary>
-    public void KeepOnlyBf16Weights()
+    public void KeepOnlyInferenceWeights(WeightFormat format)
     {
-        if (Bf16Weights != null) return;
-        Bf16Weights = new PackedWeights(this, WeightFormat.Bf16);
+        if (format == WeightFormat.F32) throw new ArgumentException("F32 inference keeps the F32 weights", nameof(format));
+        if (InferenceWeights != null) return;
+        InferenceWeights = new PackedWeights(this, format);
         _weights!.Dispose();
         _weights = null;
     }
+
+    public void KeepOnlyBf16Weights() => KeepOnlyInferenceWeights(WeightFormat.Bf16);
 
     /// <summary>
     /// LoRA adapters every pass includes (null: the plain model). While they are attached the base weights
@@ -70,8 +74,8 @@ public sealed unsafe partial class LlamaModel : IDisposable
         get => _adapters;
         set
         {
-            if (Bf16Weights != null && value != _adapters)
-                throw new InvalidOperationException("attach adapters before KeepOnlyBf16Weights: they are merged into the BF16 weights");
+            if (InferenceWeights != null && value != _adapters)
+                throw new InvalidOperationException("attach adapters before KeepOnlyInferenceWeights: they are merged into the packed weights");
             if (value != null && value.Base != Config)
                 throw new ArgumentException("the adapters were made for a model of another shape");
             _adapters = value;
@@ -102,7 +106,7 @@ public sealed unsafe partial class LlamaModel : IDisposable
     public void Dispose()
     {
         _weights?.Dispose();
-        Bf16Weights?.Dispose();
+        InferenceWeights?.Dispose();
         Rotary.Dispose();
     }
 }

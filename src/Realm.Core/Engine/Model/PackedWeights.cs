@@ -10,7 +10,7 @@ internal unsafe delegate float* WeightRange(long offset, long length);
 /// <summary>
 /// What KV-cache inference reads, prepared once: the projection matrices pre-packed for the GEMM (decoding
 /// multiplies each weight by only a few rows per step, so packing it on every call would cost as much as
-/// the multiply), in F32 or BF16, and a copy of the norm gains and biases. Repack (create anew) after the
+/// the multiply), in F32, BF16 or Q8, and a copy of the norm gains and biases. Repack (create anew) after the
 /// weights or the attached adapters change.
 /// </summary>
 /// <remarks>
@@ -19,15 +19,15 @@ internal unsafe delegate float* WeightRange(long offset, long length);
 /// as without adapters. Applying the LoRA path in every decoding step instead would add two skinny GEMMs
 /// per adapted projection per token. The merged result equals the unmerged one up to float rounding
 /// (BF16: up to rounding the merged weight to BF16).
-/// <para>In BF16 the copy is complete: the embedding is read from a packed matrix too (the output head's,
-/// when tied), so the model can drop its F32 buffer (<see cref="LlamaModel.KeepOnlyBf16Weights"/>).</para>
+/// <para>In BF16 and Q8 the copy is complete: the embedding is read from a packed matrix too (the output head's,
+/// when tied), so the model can drop its F32 buffer (<see cref="LlamaModel.KeepOnlyInferenceWeights"/>).</para>
 /// </remarks>
 public sealed unsafe class PackedWeights : IDisposable
 {
     internal readonly PackedMatrix[] Qkv, O, GateUp, Down;
     internal readonly PackedMatrix LmHead;
 
-    /// <summary>The token embedding in packed form (BF16 only; F32 inference reads the model's table).</summary>
+    /// <summary>The token embedding in packed form (BF16 and Q8; F32 inference reads the model's table).</summary>
     internal readonly PackedMatrix? Embeddings;
 
     // Norm gains and biases (1-D parameters) by their offset in the model's layout. Copied: they are tiny,
@@ -86,7 +86,7 @@ public sealed unsafe class PackedWeights : IDisposable
             Down[l] = Pack(o.Down, d, f, l, LoraTarget.DownProj);
         }
         LmHead = Pack(layout.LmHead, c.VocabSize, d);
-        if (format == WeightFormat.Bf16)
+        if (format != WeightFormat.F32)
             Embeddings = layout.LmHead == layout.Embed ? LmHead : Pack(layout.Embed, c.VocabSize, d);
 
         var vectors = layout.Parameters.Where(p => p.Shape.Length == 1).ToList();
