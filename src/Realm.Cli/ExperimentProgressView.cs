@@ -1,15 +1,20 @@
+using System.Diagnostics;
 using Realm.Method.Pipelines;
 using Spectre.Console;
 
 namespace Realm.Cli;
 
-/// <summary>Draws a run's stages as progress bars on a terminal, or as plain log lines in CI and pipes.</summary>
+/// <summary>
+/// Draws a run's stages as progress bars on a terminal, or as plain log lines in CI and pipes; either way each
+/// stage ends with its wall time, so a log shows where a run's time went.
+/// </summary>
 internal sealed class ExperimentProgressView : IExperimentObserver
 {
     private readonly ProgressContext? _progress;
     private ProgressTask? _task;
     private string _stage = "";
     private int _total, _lastPrinted;
+    private readonly Stopwatch _clock = new();
 
     private ExperimentProgressView(ProgressContext? progress) => _progress = progress;
 
@@ -31,6 +36,7 @@ internal sealed class ExperimentProgressView : IExperimentObserver
         _stage = name;
         _total = Math.Max(1, totalSteps);
         _lastPrinted = 0;
+        _clock.Restart();
         if (_progress != null) _task = _progress.AddTask(Markup.Escape(name), maxValue: _total);
         else Console.WriteLine($"{name} ...");
     }
@@ -53,13 +59,14 @@ internal sealed class ExperimentProgressView : IExperimentObserver
 
     public void StageFinished(string detail)
     {
+        string line = $"{_stage}: {detail} ({_clock.Elapsed.TotalSeconds:F0} s)";
         if (_task != null)
         {
             _task.Value = _task.MaxValue;
-            _task.Description = Markup.Escape($"{_stage}: {detail}");
+            _task.Description = Markup.Escape(line);
             _task.StopTask();
         }
-        else Console.WriteLine($"  {_stage}: {detail}");
+        else Console.WriteLine($"  {line}");
     }
 
     public void Log(string message)

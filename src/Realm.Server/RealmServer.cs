@@ -37,7 +37,7 @@ public sealed class RealmServer : IAsyncDisposable
     public static async Task<RealmServer> StartAsync(ServerOptions options, Cpu cpu)
     {
         options.Validate();
-        var model = ServedModel.Load(options.ModelDirectory, cpu, options.ModelName, options.Template);
+        var model = ServedModel.Load(options.ModelDirectory, cpu, options.ModelName, options.Template, options.Weights);
         var batcher = new ContinuousBatcher(model.Model, options.Batching);
         WebApplication? app = null;
         try

@@ -37,11 +37,13 @@ public sealed class ServedModel : IDisposable
 
     /// <summary>
     /// Loads <paramref name="directory"/>. <paramref name="name"/> defaults to the directory's name;
-    /// <paramref name="template"/> is auto (tokenizer_config.json's chat_template), none, chatml or llama3.
+    /// <paramref name="template"/> is auto (tokenizer_config.json's chat_template), none, chatml or llama3;
+    /// <paramref name="weights"/> how the weights are held (<see cref="ModelWeights"/>).
     /// </summary>
-    public static ServedModel Load(string directory, Cpu cpu, string? name = null, string template = "auto")
+    public static ServedModel Load(string directory, Cpu cpu, string? name = null, string template = "auto",
+        WeightsChoice weights = WeightsChoice.Auto)
     {
-        var model = LlamaModel.Load(directory, cpu);
+        var model = ModelWeights.Load(weights, directory, cpu);
         try
         {
             if (!File.Exists(Path.Combine(directory, TokenizerLoader.FileName)))

@@ -1,4 +1,5 @@
 using Realm.Engine.Generation;
+using Realm.Engine.Model;
 
 namespace Realm.Server;
 
@@ -10,6 +11,8 @@ public sealed record ServerOptions
     public string? ModelName { get; init; }
     /// <summary>Chat format: auto (from tokenizer_config.json), none, chatml or llama3.</summary>
     public string Template { get; init; } = "auto";
+    /// <summary>How the weights are held in memory: auto, bf16, q8 or f32 (<see cref="ModelWeights"/>).</summary>
+    public WeightsChoice Weights { get; init; }
     /// <summary>Address to listen on; loopback unless asked otherwise.</summary>
     public string Host { get; init; } = "127.0.0.1";
     /// <summary>TCP port; 0 picks a free one (see <see cref="RealmServer.Address"/>).</summary>

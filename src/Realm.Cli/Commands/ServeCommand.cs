@@ -28,17 +28,20 @@ internal static class ServeCommand
         var context = Opt("--context", defaults.ContextLength, "Tokens of prompt + completion per sequence (capped by the model's max_position_embeddings).");
         var queue = Opt("--queue", defaults.MaxWaiting, "Sequences that may wait for a free slot; beyond that requests get 503 with Retry-After.");
         var maxBody = Opt("--max-body-kb", 4096, "Largest request body accepted, in KiB (413 beyond).");
+        var weights = new WeightsOption();
         var shutdown = Opt("--shutdown-timeout", 15, "Seconds requests under way may run on after Ctrl+C or SIGTERM before they are cancelled.");
 
         var command = new Command("serve", "Serve a model over an OpenAI-compatible HTTP API (chat completions, completions, models) with continuous batching.")
         {
             model, name, template, host, port, apiKey, slots, context, queue, maxBody, shutdown,
         };
+        weights.AddTo(command);
         common.AddTo(command);
         command.SetAction(result =>
         {
             var options = new ServerOptions
             {
+                Weights = weights.Read(result),
                 ModelDirectory = result.GetRequiredValue(model),
                 ModelName = result.GetValue(name),
                 Template = result.GetRequiredValue(template),

@@ -14,6 +14,25 @@ public class ServerApiTests
 {
     private static ChatCompletionOptions Greedy(int maxTokens) => new() { Temperature = 0, MaxOutputTokenCount = maxTokens };
 
+    [Fact]
+    public async Task ServeWithQ8WeightsRepliesWhatTheQ8ModelGenerates()
+    {
+        using var dir = new TempDirectory();
+        string model = ServingModels.CreatePlain(dir);
+        await using var server = await TestServer.StartAsync(model, weights: WeightsChoice.Q8);
+        var response = await server.Http.PostAsJsonAsync("/v1/completions", new { model = server.ModelName, prompt = "Hello", max_tokens = 10, temperature = 0 });
+        response.EnsureSuccessStatusCode();
+        string text = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("choices")[0].GetProperty("text").GetString()!;
+
+        using var cpu = new Cpu(1, SimdSupport.Best);
+        using var llm = ModelWeights.Load(WeightsChoice.Q8, model, cpu);
+        var tokenizer = TokenizerLoader.Load(model);
+        int[] stops = SamplingDefaults.StopTokens(null, tokenizer, llm.Config);
+        using var generator = new Generator(llm, maxBatch: 1, maxLength: 256);
+        var expected = generator.Generate([tokenizer.EncodePrompt("Hello")], new SamplingOptions { Greedy = true, MaxNewTokens = 10, StopTokens = stops })[0];
+        Assert.Equal(tokenizer.DecodeForDisplay(expected.Tokens.Where(t => !stops.Contains(t)).ToArray()), text);
+    }
+
     [Theory]
     [InlineData("chatml")]
     [InlineData("plain")]

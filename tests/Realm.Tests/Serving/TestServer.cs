@@ -3,6 +3,7 @@ using OpenAI;
 using OpenAI.Chat;
 using Realm.Engine.Compute;
 using Realm.Engine.Generation;
+using Realm.Engine.Model;
 using Realm.Server;
 
 namespace Realm.Tests.Serving;
@@ -24,12 +25,14 @@ public sealed class TestServer : IAsyncDisposable
     public string ModelName => Server.Model.Name;
     public Uri ApiBase => new(Server.Address, "/v1");
 
-    public static async Task<TestServer> StartAsync(string modelDirectory, int slots = 4, int queue = 16, string? apiKey = null, long maxBodyBytes = 64 * 1024)
+    public static async Task<TestServer> StartAsync(string modelDirectory, int slots = 4, int queue = 16, string? apiKey = null, long maxBodyBytes = 64 * 1024,
+        WeightsChoice weights = WeightsChoice.Auto)
     {
         var cpu = new Cpu(ServerOptions.DefaultThreads(), SimdSupport.Best); // as realm serve runs
         var server = await RealmServer.StartAsync(new ServerOptions
         {
             ModelDirectory = modelDirectory,
+            Weights = weights,
             Host = "127.0.0.1",
             Port = 0,
             ApiKey = apiKey,
