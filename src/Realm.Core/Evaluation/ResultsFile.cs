@@ -19,8 +19,17 @@ public sealed record ResultsFile
     [JsonPropertyName("domain")] public required string Domain { get; init; }
     [JsonPropertyName("wall_seconds")] public double WallSeconds { get; init; }
     [JsonPropertyName("rows")] public IReadOnlyList<MethodResult> Rows { get; init; } = [];
+    [JsonIgnore] public IReadOnlyList<MethodSummary> Methods { get; init; } = [];
+
+    // "methods" is written only when there are some (a comparison run's), so other results files keep the three agreed fields.
     [JsonPropertyName("methods")]
-    public IReadOnlyList<MethodSummary> Methods { get; init; } = [];
+    [JsonInclude]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    private IReadOnlyList<MethodSummary>? MethodsField
+    {
+        get => Methods.Count == 0 ? null : Methods;
+        init => Methods = value ?? [];
+    }
     [JsonExtensionData] public Dictionary<string, JsonElement>? Extra { get; init; }
 
     /// <summary>The row for a method on a split, or null.</summary>

@@ -29,6 +29,17 @@ public class CliTests
         Assert.Equal(2, doc.RootElement.EnumerateObject().Count());
     }
 
+    [Theory]
+    [InlineData("demo")]
+    [InlineData("experiment")]
+    public void AnUnknownMethodStopsBeforeAnyWork(string command)
+    {
+        using var dir = new TempDirectory();
+        var r = RealmProcess.Run(command, "--methods", "grpo,ReaLM-R2", "--out", dir.File("run"));
+        RealmProcess.AssertUserError(r, "unknown method 'ReaLM-R2'; valid: Base, SFT, RFT, CoT-Synthesizer, GRPO,");
+        Assert.False(Directory.Exists(dir.File("run")));
+    }
+
     [Fact]
     public void PromptIdsOutsideTheVocabularyAreAUserError()
     {

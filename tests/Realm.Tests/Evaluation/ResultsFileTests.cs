@@ -47,6 +47,32 @@ public class ResultsFileTests : IDisposable
     }
 
     [Fact]
+    public void MethodsAreWrittenWithTheirBudgets_AndReadBack()
+    {
+        string path = _temp.File("results.json");
+        var method = new MethodSummary
+        {
+            Name = "GRPO", Role = MethodRole.Baseline, StartsFrom = "distilled", Stages = ["grpo"],
+            Rewards = new Dictionary<string, double> { ["answer"] = 1.0 }, Routes = "none",
+            Budget = new MethodBudget { Sequences = 4096, OptimizerUpdates = 64, GeneratedTokens = 300_000, TrainedTokens = 300_000 },
+        };
+        (Sample() with { Methods = [method] }).Write(path);
+
+        using (var doc = JsonDocument.Parse(File.ReadAllText(path)))
+        {
+            Assert.Equal(["domain", "wall_seconds", "rows", "methods"], doc.RootElement.EnumerateObject().Select(p => p.Name));
+            var m = doc.RootElement.GetProperty("methods")[0];
+            Assert.Equal(["name", "role", "starts_from", "stages", "rewards", "routes", "budget"], m.EnumerateObject().Select(p => p.Name));
+            Assert.Equal("baseline", m.GetProperty("role").GetString());
+            Assert.Equal(["sequences", "optimizer_updates", "generated_tokens", "trained_tokens"], m.GetProperty("budget").EnumerateObject().Select(p => p.Name));
+        }
+        var read = ResultsFile.Read(path).Methods.Single();
+        Assert.Equal((method.Name, method.Role, method.Budget, 1.0), (read.Name, read.Role, read.Budget, read.Rewards["answer"]));
+
+        Assert.Contains("methods[1] is unnamed or repeats GRPO", Assert.Throws<RealmException>(() => (Sample() with { Methods = [method, method] }).ToJson()).Message);
+    }
+
+    [Fact]
     public void Write_UsesExactlyTheAgreedFieldNames()
     {
         string path = _temp.File("results.json");

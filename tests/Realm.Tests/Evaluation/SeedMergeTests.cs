@@ -33,6 +33,24 @@ public class SeedMergeTests
     }
 
     [Fact]
+    public void MergingFiles_SumsEachMethodsBudgetOverTheSeedsThatRanIt()
+    {
+        MethodSummary Method(string name, long updates) => new()
+        {
+            Name = name, Role = MethodRole.Baseline, StartsFrom = "distilled", Routes = "none",
+            Budget = new MethodBudget { Sequences = 64 * updates, OptimizerUpdates = updates, TrainedTokens = 100 * updates },
+        };
+        ResultsFile Seed(int seed, params MethodSummary[] methods) => new()
+        {
+            Domain = "tariff", Rows = [Row("SFT", seed, 10, 5, 5)], Methods = methods,
+        };
+        var merged = SeedMerge.Merge([Seed(1, Method("SFT", 64), Method("ablation", 64)), Seed(2, Method("SFT", 64))]);
+        Assert.Equal(["SFT", "ablation"], merged.Methods.Select(m => m.Name));
+        Assert.Equal(new MethodBudget { Sequences = 8192, OptimizerUpdates = 128, TrainedTokens = 12800 }, merged.Methods[0].Budget);
+        Assert.Equal(64, merged.Methods[1].Budget.OptimizerUpdates);
+    }
+
+    [Fact]
     public void Merge_KeepsMethodsAndSplitsApart_InFirstSeenOrder()
     {
         var rows = SeedMerge.Merge([
