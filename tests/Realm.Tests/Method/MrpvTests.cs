@@ -85,6 +85,22 @@ public class MrpvTests
     }
 
     [Fact]
+    public void ATruncatedNegativeRouteWithAnUnknownFirstErrorIsNeverShownOrScoredAsCorrect()
+    {
+        // Defect (issue 10): cut before its unknown error, the route read as "correct so far" and a
+        // "correct" verdict on it earned full verification credit.
+        var p = new Problem { Id = "t-2", Domain = "fake", Question = "2+3", Answer = "5" };
+        p.Routes.Add(new Route { Text = "1. R1: 2+3=5\n2. R2: 5*2=10\n3. R3: 10-1=9\nAnswer: 9", Answer = "9", Correct = false });
+        var prompt = MrpvPrompts.Render(p, p.Routes, 0.4);
+        var shown = prompt.Routes[0];
+        Assert.NotNull(shown.VisibleError);
+        Assert.Contains("Answer: 9", prompt.Text); // unknown error: the route is shown whole, not cut
+        var output = MrpvOutput.Parse("<verify>\nRoute 1: correct\n</verify>\n<think>\nx\n</think>\nAnswer: 5");
+        Assert.Equal(0, MrpvReward.VerificationScore(prompt, output));
+        Assert.False(MrpvReward.VerdictRight(shown, output.Verdicts[1]));
+    }
+
+    [Fact]
     public void PromptLabelsRoutesInOrderAndEndsWithTheAnswerCue()
     {
         var p = ThreeRouteProblem();

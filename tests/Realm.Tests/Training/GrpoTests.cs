@@ -27,6 +27,24 @@ public class GrpoTests
         Assert.Equal(new[] { 0.5, -0.5, -0.5, 0.5 }, dr[..4]);
     }
 
+    [Theory]
+    [InlineData(1.0, 0.0, 1.0)] // 1.1
+    [InlineData(0.0, 1.0, 1.0)] // 0.6
+    [InlineData(1.0, 1.0, 1.0)] // 1.6
+    [InlineData(1.0, 0.5, 1.0)] // 1.35
+    [InlineData(0.0, 1.0 / 3, 1.0)]
+    public void GroupsOfEqualWeightedRewardsAreZeroStdWithZeroAdvantage(double answer, double verification, double format)
+    {
+        // Defect (issue 10): the mean of eight equal non-0/1 rewards can differ from them in the last bit,
+        // so the group was not seen as zero-std and got advantages of ~1e-13 instead of 0.
+        double r = 1.0 * answer + 0.5 * verification + 0.1 * format;
+        var rewards = Enumerable.Repeat(r, 8).Concat([1.0, 0, 0, 1, 0, 0, 1, 0]).ToArray();
+        var (a, zero) = GrpoMath.Advantages(rewards, 8, scale: true);
+        Assert.Equal(1, zero);
+        Assert.All(a[..8], x => Assert.Equal(0.0, x));
+        Assert.NotEqual(0.0, a[8]);
+    }
+
     [Fact]
     public void TokenCoefficientsFollowTheClippedObjective()
     {
