@@ -12,7 +12,7 @@ public sealed record GrpoConfig
     /// <summary>G: completions per prompt, the group advantages are computed within.</summary>
     public int Generations { get; init; } = 8;
     public int MaxNewTokens { get; init; } = 256;
-    /// <summary>Sampling temperature; log-probabilities (and so ratios) are always those of the unscaled policy.</summary>
+    /// <summary>Sampling temperature; log-probabilities, ratios, KL and entropy are of the same temperature-scaled distribution the completions were sampled from.</summary>
     public float Temperature { get; init; } = 1f;
     public float TopP { get; init; } = 1f;
     /// <summary>Advantage (r − mean)/(std + 1e-4) when true; r − mean (Dr. GRPO) when false. std is the sample std.</summary>

@@ -93,9 +93,9 @@ public sealed class GrpoTrainer
                 }
                 var clock = Stopwatch.StartNew();
                 double progress = (double)step / c.Steps;
-                var rollouts = Sample(ref rng, progress, ref generator, out int zeroStd, out long generated);
+                var rollouts = Sample(ref rng, progress, ref generator, out long generated);
                 var rewards = rollouts.Select(r => r.Reward.Total).ToArray();
-                var (advantages, _) = GrpoMath.Advantages(rewards, c.Generations, c.ScaleRewards);
+                var (advantages, zeroStd) = GrpoMath.Advantages(rewards, c.Generations, c.ScaleRewards);
                 var samples = rollouts.Select(r => new PromptCompletion(r.PromptIds, r.Completion)).ToList();
                 long completionTokens = Math.Max(1, samples.Sum(s => (long)s.Completion.Length));
 
@@ -120,7 +120,7 @@ public sealed class GrpoTrainer
                         var packed = new PackedCompletions(ids.Select(i => samples[i]).ToList());
                         var lp = new float[packed.Batch.Count];
                         var entropy = new float[packed.Batch.Count];
-                        _model.Forward(packed.Batch, acts, lp, entropy);
+                        _model.Forward(packed.Batch, acts, lp, entropy, temperature: _config.Temperature);
                         var coef = new float[lp.Length];
                         for (int s = 0; s < ids.Count; s++)
                         {
@@ -182,7 +182,7 @@ public sealed class GrpoTrainer
     /// Draws prompts, generates G completions each and scores them. With dynamic sampling, groups whose
     /// rewards are all equal are replaced by fresh prompts, up to MaxResampleRounds times.
     /// </summary>
-    private List<Rollout> Sample(ref SplitMix64 rng, double progress, ref Generator? generator, out int zeroStdGroups, out long generatedTokens)
+    private List<Rollout> Sample(ref SplitMix64 rng, double progress, ref Generator? generator, out long generatedTokens)
     {
         var c = _config;
         var groups = new List<Rollout>[c.PromptsPerStep];
@@ -219,14 +219,12 @@ public sealed class GrpoTrainer
                     group.Add(new Rollout(problems[k], prompts[k], promptIds[k], tokens, _reward.Score(_domain, problems[k], prompts[k], text)));
                 }
                 groups[todo[k]] = group;
-                bool flat = group.All(r => r.Reward.Total == group[0].Reward.Total);
+                bool flat = GrpoMath.IsFlat(group.Select(r => r.Reward.Total).ToList(), 0, group.Count);
                 if (flat && c.DynamicSampling && round < c.MaxResampleRounds) retry.Add(todo[k]);
             }
             todo = retry;
         }
-        var all = groups.SelectMany(g => g).ToList();
-        zeroStdGroups = groups.Count(g => g.All(r => r.Reward.Total == g[0].Reward.Total));
-        return all;
+        return groups.SelectMany(g => g).ToList();
     }
 
     /// <summary>
@@ -246,7 +244,7 @@ public sealed class GrpoTrainer
                 var ids = group.Select(g => active[g]).ToList();
                 var packed = new PackedCompletions(ids.Select(i => samples[i]).ToList());
                 var lp = new float[packed.Batch.Count];
-                reference.Forward(packed.Batch, acts, lp);
+                reference.Forward(packed.Batch, acts, lp, temperature: _config.Temperature);
                 for (int s = 0; s < ids.Count; s++)
                     result[ids[s]] = lp.AsSpan(packed.CompletionStart[s], samples[ids[s]].Completion.Length).ToArray();
             }
