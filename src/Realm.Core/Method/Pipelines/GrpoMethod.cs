@@ -1,4 +1,5 @@
 using Realm.Engine.Model;
+using Realm.Method.Rewards;
 
 namespace Realm.Method.Pipelines;
 
@@ -9,5 +10,5 @@ public sealed class GrpoMethod : ITrainingMethod
     public string StartsFrom => "SFT";
 
     public void Train(ExperimentContext ctx, LlamaModel model, string workDirectory) =>
-        TrainingRuns.Grpo(ctx, Name, model, new PlainPromptPolicy(), new AnswerReward(), ctx.Config.Grpo(ctx.Config.Seed + 41), workDirectory);
+        TrainingRuns.Grpo(ctx, Name, model, new PlainPromptPolicy(), ctx.Config.Grpo(ctx.Config.Seed + 41) with { Rewards = RewardPlugins.AnswerOnly }, workDirectory);
 }

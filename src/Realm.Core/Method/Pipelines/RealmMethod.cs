@@ -2,6 +2,7 @@ using Realm.Engine.Tokenizers;
 using Realm.Data;
 using Realm.Engine.Generation;
 using Realm.Engine.Model;
+using Realm.Method.Rewards;
 using Realm.Training;
 
 namespace Realm.Method.Pipelines;
@@ -10,7 +11,7 @@ namespace Realm.Method.Pipelines;
 /// ReaLM's RL stage: GRPO on MRPV prompts (the question plus K mixed routes that fade with EAAI) rewarded
 /// for the answer, the verification of each route and the format. ReaLM-Zero starts from the base model;
 /// ReaLM-R1 from the distillation checkpoint, and with several rounds the RL model's own verified
-/// reasoning joins a new SFT round before the next RL round. The ablations of spec §1.5 are variants.
+/// reasoning joins a new SFT round before the next RL round. The ablations (docs/method.md, "Pipelines") are variants.
 /// </summary>
 public sealed class RealmMethod : ITrainingMethod
 {
@@ -42,8 +43,7 @@ public sealed class RealmMethod : ITrainingMethod
     {
         var c = ctx.Config;
         var policy = new MrpvPromptPolicy(_schedule(c), new RouteOptions { MaxRoutes = c.MaxRoutes, IncludeNegatives = _negatives });
-        var reward = new MrpvReward(VerificationWeight: _verificationReward ? 0.5 : 0.0);
-        var grpo = c.Grpo(c.Seed + 61);
+        var grpo = c.Grpo(c.Seed + 61) with { Rewards = RewardPlugins.Mrpv(verification: _verificationReward ? 0.5 : 0.0) };
         grpo = grpo with { Steps = Math.Max(1, grpo.Steps / _rounds) };
         for (int round = 0; round < _rounds; round++)
         {
@@ -51,7 +51,7 @@ public sealed class RealmMethod : ITrainingMethod
             if (round > 0)
                 TrainingRuns.Sft(ctx, label, model, OwnVerifiedReasoning(ctx, model),
                     c.Sft(Math.Max(1, c.MethodSftSteps / (2 * _rounds)), c.Seed + 70 + (ulong)round, fromScratch: false), Path.Combine(workDirectory, $"sft-{round}"));
-            TrainingRuns.Grpo(ctx, label, model, policy, reward, grpo with { Seed = grpo.Seed + (ulong)round }, Path.Combine(workDirectory, $"rl-{round}"));
+            TrainingRuns.Grpo(ctx, label, model, policy, grpo with { Seed = grpo.Seed + (ulong)round }, Path.Combine(workDirectory, $"rl-{round}"));
         }
     }
 
@@ -59,18 +59,12 @@ public sealed class RealmMethod : ITrainingMethod
     private static List<PromptCompletion> OwnVerifiedReasoning(ExperimentContext ctx, LlamaModel model)
     {
         var c = ctx.Config;
-        var prompts = ctx.Train.Select(MrpvPrompts.Plain).ToList();
-        var ids = prompts.Select(ctx.Format.EncodePrompt).ToList();
-        using var generator = new Generator(model, 64, ids.Max(p => p.Length) + c.MaxNewTokens);
-        var outputs = generator.Generate(ids, new SamplingOptions { Greedy = true, MaxNewTokens = c.MaxNewTokens, StopTokens = ctx.Format.StopIds });
-        var keep = new List<PromptCompletion>();
-        for (int i = 0; i < outputs.Count; i++)
-        {
-            string text = ctx.Format.DecodeCompletion(outputs[i].Tokens);
-            var parsed = MrpvOutput.Parse(text);
-            if (parsed.FormatOk(0) && parsed.Answer != null && ctx.Domain.Verify(ctx.Train[i], parsed.Answer))
-                keep.Add(ctx.Format.Tokenize(prompts[i], text));
-        }
+        var prompts = ctx.Train.Select(p => new ProblemPrompt(ctx.Domain, p, MrpvPrompts.Plain(p))).ToList();
+        using var rollouts = new StudentRollouts(model, ctx.Format);
+        rollouts.Reserve(prompts, c.MaxNewTokens, 64);
+        var keep = rollouts.Run(prompts, 1, new SamplingOptions { Greedy = true, MaxNewTokens = c.MaxNewTokens }, 64)
+            .Where(a => a.Output.FormatOk(0) && a.Correct)
+            .Select(a => ctx.Format.Tokenize(a.Prompt.Prompt, a.Text)).ToList();
         ctx.Observer.Log($"ReaLM-R1 iteration: {keep.Count} of {ctx.Train.Count} own answers verified and kept");
         return keep.Count > 0 ? keep : TrainingExamples.Distillation(ctx.Format, ctx.Train).ToList();
     }

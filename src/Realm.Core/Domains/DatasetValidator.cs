@@ -1,6 +1,6 @@
-using Realm.Domains;
+using Realm.Data;
 
-namespace Realm.Data;
+namespace Realm.Domains;
 
 /// <summary>
 /// Checks a dataset beyond its schema (which <see cref="ProblemJsonl"/> checks while reading): ids are
