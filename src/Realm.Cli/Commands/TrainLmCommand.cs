@@ -71,23 +71,11 @@ internal static class TrainLmCommand
             LlamaModel model;
             string? initDir = result.GetValue(init);
             var loraConfig = lora.Read(result, initDir ?? "");
-            if (loraConfig != null)
-            {
-                // Adapters train on a fixed base, so the base always comes from --init (a checkpoint holds only the adapters).
-                if (initDir == null) throw new RealmException("--lora-rank needs --init: LoRA adapters are trained on an existing model");
-                if (TrainingCheckpoint.Exists(checkpoint)) AnsiConsole.MarkupLine($"[yellow]resuming from {Markup.Escape(checkpoint)}[/]");
-                tokenizer = TokenizerLoader.Load(initDir);
-                model = LlamaModel.Load(initDir, cpu);
-            }
-            else if (TrainingCheckpoint.Exists(checkpoint))
-            {
-                if (File.Exists(Path.Combine(checkpoint, LoraConfig.FileName)))
-                    throw new RealmException($"{checkpoint}: checkpoint holds LoRA adapters; resume with the same --init and --lora-rank");
-                AnsiConsole.MarkupLine($"[yellow]resuming from {Markup.Escape(checkpoint)}[/]");
-                tokenizer = TokenizerLoader.Load(checkpoint);
-                model = new LlamaModel(LlamaConfig.Load(checkpoint), cpu);
-            }
-            else if (initDir != null)
+            // A resumed run builds its starting model as the first run did (the checkpoint checks it by hash), then loads the checkpoint over it.
+            if (TrainingCheckpoint.Exists(checkpoint)) AnsiConsole.MarkupLine($"[yellow]resuming from {Markup.Escape(checkpoint)}[/]");
+            if (loraConfig != null && initDir == null)
+                throw new RealmException("--lora-rank needs --init: LoRA adapters are trained on an existing model");
+            if (initDir != null)
             {
                 tokenizer = TokenizerLoader.Load(initDir);
                 model = LlamaModel.Load(initDir, cpu);

@@ -6,12 +6,6 @@ using Realm.Engine.Tokenizers;
 
 namespace Realm.Training;
 
-/// <summary>What a call to <see cref="LanguageModelTrainer.Run"/> did: it trained steps [StartStep, EndStep).</summary>
-public sealed record TrainingSummary(long StartStep, long EndStep, double? LastEvalLoss)
-{
-    public bool Resumed => StartStep > 0;
-}
-
 /// <summary>One report per optimizer step (evaluation and checkpoint fields are set on the steps they happen).</summary>
 public sealed record TrainingProgress(long Step, int TotalSteps, double Loss, float LearningRate, double GradNorm,
     double TokensPerSecond, double? EvalLoss, bool Checkpointed, bool Resumed);
@@ -59,80 +53,54 @@ public sealed class LanguageModelTrainer
     public TrainingSummary Run(Action<TrainingProgress>? report = null, CancellationToken cancel = default)
     {
         var o = _options;
-        var cpu = _model.Cpu;
-        var schedule = new LearningRateSchedule(o.LearningRate, o.WarmupSteps, o.Steps, o.Decay, o.MinLearningRateRatio);
-        var trainable = _model.Trainable;
-        using var optimizer = new AdamW(trainable, o.Optimizer);
-        using var grads = new NativeBuffer(trainable.Total);
+        var settings = new RunSettings().Add("trainer", "train-lm").AddRecord("", o)
+            .Add("data", RunSettings.HashOf<int>([.. _train, .. _eval]));
+        using var loop = new TrainingLoop(_model, _tokenizer, settings, new TrainingLoopOptions
+        {
+            Steps = o.Steps, Optimizer = o.OptimizerConfig, Seed = o.Seed, CheckpointDirectory = CheckpointDirectory, CheckpointEvery = o.CheckpointEvery,
+        });
         int micro = o.EffectiveMicroBatch;
         using var acts = new Activations(_model.Layout, micro * o.SequenceLength, forTraining: true);
-
-        var state = new TrainerState { Step = 0, DataRngState = o.Seed, Fingerprint = o.Fingerprint };
-        bool resumed = false;
-        if (TrainingCheckpoint.Exists(CheckpointDirectory))
-        {
-            state = TrainingCheckpoint.Load(CheckpointDirectory, _model, optimizer);
-            if (state.Fingerprint != o.Fingerprint)
-                throw new RealmException($"{CheckpointDirectory}: checkpoint was made with {state.Fingerprint}, this run uses {o.Fingerprint}; use the same options or a new --out");
-            resumed = true;
-        }
-        var rng = new SplitMix64(state.DataRngState);
-        long tokensSeen = state.TokensSeen;
-        double? lastEval = state.LastEvalLoss;
         var clock = Stopwatch.StartNew();
         long clockTokens = 0;
-        long lastSaved = state.Step;
-        TrainerState Snapshot(long done) => new()
-        {
-            Step = done, DataRngState = rng.State, TokensSeen = tokensSeen, LastEvalLoss = lastEval, Fingerprint = o.Fingerprint,
-        };
 
-        for (long step = state.Step; step < o.Steps; step++)
+        var summary = loop.Run(step =>
         {
-            if (cancel.IsCancellationRequested)
-            {
-                if (step > lastSaved) TrainingCheckpoint.Save(CheckpointDirectory, _model, optimizer, _tokenizer, Snapshot(step));
-                cancel.ThrowIfCancellationRequested();
-            }
-            grads.Clear();
             double lossSum = 0;
             int counted = 0;
             for (int done = 0; done < o.BatchSize; done += micro)
             {
                 int sequences = Math.Min(micro, o.BatchSize - done);
-                var batch = SampleBatch(ref rng, sequences);
+                var batch = SampleBatch(ref loop.Rng, sequences);
                 var lp = new float[batch.Count];
                 _model.Forward(batch, acts, lp);
                 var coef = new float[batch.Count];
                 Array.Fill(coef, -1f / (o.BatchSize * o.SequenceLength));
-                _model.Backward(batch, acts, coef, grads);
+                _model.Backward(batch, acts, coef, loop.Updater.Gradients);
                 foreach (float x in lp) lossSum -= x;
                 counted += lp.Length;
             }
-            double norm = GradientClipping.Clip(cpu, grads, o.GradClip);
-            float lr = schedule.At(step);
-            optimizer.Update(cpu, grads, lr);
-            tokensSeen += counted;
+            var (lr, norm) = loop.Updater.Apply(step);
+            loop.Count(TokensSeen, counted);
             clockTokens += counted;
 
             long done1 = step + 1;
             double? eval = null;
             if (_eval.Length > 0 && (done1 % o.EvalEvery == 0 || done1 == o.Steps))
-                lastEval = eval = EvaluateLoss();
-            bool checkpoint = done1 % o.CheckpointEvery == 0 || done1 == o.Steps;
-            if (checkpoint)
             {
-                TrainingCheckpoint.Save(CheckpointDirectory, _model, optimizer, _tokenizer, Snapshot(done1));
-                lastSaved = done1;
+                eval = EvaluateLoss();
+                loop.Values[EvalLoss] = eval.Value;
             }
             report?.Invoke(new TrainingProgress(done1, o.Steps, lossSum / counted, lr, norm,
-                clockTokens / Math.Max(1e-9, clock.Elapsed.TotalSeconds), eval, checkpoint, resumed && step == state.Step));
-        }
+                clockTokens / Math.Max(1e-9, clock.Elapsed.TotalSeconds), eval, loop.IsCheckpointStep(done1), loop.Resumed && step == loop.StartStep));
+        }, cancel);
         if (_model.Adapters is { } adapters) adapters.Save(_outDir);
         else _model.Save(_outDir);
         _tokenizer.Save(_outDir);
-        return new TrainingSummary(state.Step, o.Steps, lastEval);
+        return summary with { LastEvalLoss = loop.Values.TryGetValue(EvalLoss, out double last) ? last : null };
     }
+
+    private const string TokensSeen = "tokens_seen", EvalLoss = "eval_loss";
 
     private TokenBatch SampleBatch(ref SplitMix64 rng, int sequences)
     {

@@ -21,9 +21,12 @@ public sealed record LmTrainingOptions
     public AdamWOptions Optimizer { get; init; } = new();
     /// <summary>Share of the corpus (its end) held out for evaluation.</summary>
     public double EvalFraction { get; init; } = 0.05;
+    [NotASetting("when the held-out loss is measured; it does not change the weights")]
     public int EvalEvery { get; init; } = 100;
     /// <summary>Held-out sequences per evaluation.</summary>
+    [NotASetting("how the held-out loss is measured; it does not change the weights")]
     public int EvalSequences { get; init; } = 32;
+    [NotASetting("when the run is saved; a resumed run equals an uninterrupted one")]
     public int CheckpointEvery { get; init; } = 200;
     public ulong Seed { get; init; } = 1;
 
@@ -40,6 +43,10 @@ public sealed record LmTrainingOptions
         if (EvalEvery < 1 || CheckpointEvery < 1) throw new RealmException("--eval-every and --checkpoint-every must be at least 1");
     }
 
-    /// <summary>What must match for a checkpoint to be resumed with these options.</summary>
-    public string Fingerprint => $"batch={BatchSize};seq={SequenceLength};seed={Seed}";
+    /// <summary>The optimiser settings in the form the training loop takes.</summary>
+    public OptimizerConfig OptimizerConfig => new()
+    {
+        LearningRate = LearningRate, WarmupSteps = WarmupSteps, Decay = Decay, MinLearningRateRatio = MinLearningRateRatio,
+        GradClip = GradClip, AdamW = Optimizer,
+    };
 }

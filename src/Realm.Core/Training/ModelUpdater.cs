@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Realm.Engine.Compute;
 using Realm.Engine.Model;
 
@@ -12,7 +13,7 @@ public sealed record OptimizerConfig
     public float MinLearningRateRatio { get; init; } = 0.1f;
     /// <summary>Global gradient-norm clip; 0 disables.</summary>
     public double GradClip { get; init; } = 1.0;
-    public AdamWOptions AdamW { get; init; } = new();
+    [JsonPropertyName("adamw")] public AdamWOptions AdamW { get; init; } = new();
 }
 
 /// <summary>

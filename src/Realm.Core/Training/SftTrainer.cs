@@ -14,12 +14,12 @@ public sealed record SftConfig
     /// <summary>Tokens per forward/backward pass; larger batches are accumulated over several passes.</summary>
     public int MaxTokensPerPass { get; init; } = 16384;
     public OptimizerConfig Optimizer { get; init; } = new();
+    [NotASetting("when the run is saved; a resumed run equals an uninterrupted one")]
     public int CheckpointEvery { get; init; } = 50;
     /// <summary>Steps between held-out evaluations (when the caller supplies an evaluator); 0 never.</summary>
+    [NotASetting("when held-out accuracy is measured; it does not change the weights")]
     public int EvalEvery { get; init; }
     public ulong Seed { get; init; } = 1;
-
-    public string Fingerprint => $"sft;batch={BatchSize};seed={Seed}";
 }
 
 public sealed record SftProgress(long Step, int TotalSteps, double Loss, float LearningRate, double GradNorm, double TokensPerSecond,
@@ -60,37 +60,20 @@ public sealed class SftTrainer
     public TrainingSummary Run(Action<SftProgress>? report = null, CancellationToken cancel = default, Func<double>? evaluate = null)
     {
         var c = _config;
-        using var updater = new ModelUpdater(_model, c.Optimizer, c.Steps);
+        var settings = new RunSettings().Add("trainer", "sft").AddRecord("", c).Add("data", RunSettings.HashOf(_examples));
+        using var loop = new TrainingLoop(_model, _tokenizer, settings, new TrainingLoopOptions
+        {
+            Steps = c.Steps, Optimizer = c.Optimizer, Seed = c.Seed, CheckpointDirectory = _checkpointDir, CheckpointEvery = c.CheckpointEvery,
+        });
         int capacity = Math.Max(c.MaxTokensPerPass, _examples.Max(e => e.Length));
         using var acts = new Activations(_model.Layout, capacity, forTraining: true);
-        var state = new TrainerState { DataRngState = c.Seed, Fingerprint = c.Fingerprint };
-        if (_checkpointDir != null && TrainingCheckpoint.Exists(_checkpointDir))
-        {
-            state = TrainingCheckpoint.Load(_checkpointDir, _model, updater.Optimizer);
-            if (state.Fingerprint != c.Fingerprint)
-                throw new RealmException($"{_checkpointDir}: checkpoint was made with {state.Fingerprint}, this run uses {c.Fingerprint}");
-        }
-        var rng = new SplitMix64(state.DataRngState);
-        long tokensSeen = state.TokensSeen, lastSaved = state.Step;
         var clock = Stopwatch.StartNew();
         long clockTokens = 0;
-        void Save(long step)
-        {
-            if (_checkpointDir == null) return;
-            TrainingCheckpoint.Save(_checkpointDir, _model, updater.Optimizer, _tokenizer,
-                new TrainerState { Step = step, DataRngState = rng.State, TokensSeen = tokensSeen, Fingerprint = c.Fingerprint });
-            lastSaved = step;
-        }
 
-        for (long step = state.Step; step < c.Steps; step++)
+        return loop.Run(step =>
         {
-            if (cancel.IsCancellationRequested)
-            {
-                if (step > lastSaved) Save(step);
-                cancel.ThrowIfCancellationRequested();
-            }
             var batch = new List<PromptCompletion>(c.BatchSize);
-            for (int i = 0; i < c.BatchSize; i++) batch.Add(_examples[rng.NextInt(_examples.Count)]);
+            for (int i = 0; i < c.BatchSize; i++) batch.Add(_examples[loop.Rng.NextInt(_examples.Count)]);
             long completionTokens = batch.Sum(e => (long)e.Completion.Length);
             double lossSum = 0;
             foreach (var group in PackedCompletions.Group(batch, c.MaxTokensPerPass))
@@ -106,17 +89,14 @@ public sealed class SftTrainer
                         coef[row] = -1f / completionTokens;
                         lossSum -= lp[row];
                     }
-                _model.Backward(packed.Batch, acts, coef, updater.Gradients);
-                tokensSeen += packed.Batch.Count;
+                _model.Backward(packed.Batch, acts, coef, loop.Updater.Gradients);
+                loop.Count("tokens_seen", packed.Batch.Count);
                 clockTokens += packed.Batch.Count;
             }
-            var (lr, norm) = updater.Apply(step);
+            var (lr, norm) = loop.Updater.Apply(step);
             double? eval = evaluate != null && c.EvalEvery > 0 && ((step + 1) % c.EvalEvery == 0 || step + 1 == c.Steps) ? evaluate() : null;
             report?.Invoke(new SftProgress(step + 1, c.Steps, lossSum / Math.Max(1, completionTokens), lr, norm,
                 clockTokens / Math.Max(1e-9, clock.Elapsed.TotalSeconds), eval));
-            // After the report: a checkpoint at this step means its metrics line is written, so a resumed run misses none.
-            if ((step + 1) % c.CheckpointEvery == 0 || step + 1 == c.Steps) Save(step + 1);
-        }
-        return new TrainingSummary(state.Step, c.Steps, null);
+        }, cancel);
     }
 }

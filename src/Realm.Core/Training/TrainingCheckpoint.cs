@@ -7,15 +7,28 @@ using Realm.Engine.Tokenizers;
 
 namespace Realm.Training;
 
-/// <summary>Where a training run stands, beyond weights and optimiser moments.</summary>
+/// <summary>Where a training run stands, beyond weights and optimiser moments (trainer_state.json).</summary>
 public sealed record TrainerState
 {
+    /// <summary>Steps done; also the schedule position (the learning rate and, in RL, the EAAI progress follow it).</summary>
     [JsonPropertyName("step")] public long Step { get; init; }
+    /// <summary>The data-order generator's state: the data position.</summary>
     [JsonPropertyName("data_rng_state")] public ulong DataRngState { get; init; }
-    [JsonPropertyName("tokens_seen")] public long TokensSeen { get; init; }
-    [JsonPropertyName("last_eval_loss")] public double? LastEvalLoss { get; init; }
-    /// <summary>The options that shape the data stream; a resumed run must use the same ones.</summary>
-    [JsonPropertyName("fingerprint")] public string Fingerprint { get; init; } = "";
+    /// <summary>Running totals the trainer keeps (tokens trained, sequences, …).</summary>
+    [JsonPropertyName("counters")] public Dictionary<string, long> Counters { get; init; } = [];
+    /// <summary>Last values the trainer reports again after a resume (e.g. the held-out loss).</summary>
+    [JsonPropertyName("values")] public Dictionary<string, double> Values { get; init; } = [];
+    /// <summary>The resume fingerprint: <see cref="RunSettings.Hash"/> of <see cref="Settings"/>.</summary>
+    [JsonPropertyName("settings_hash")] public string SettingsHash { get; init; } = "";
+    /// <summary>Every setting the run was made with (<see cref="RunSettings"/>), so a mismatch can be named.</summary>
+    [JsonPropertyName("settings")] public SortedDictionary<string, string>? Settings { get; init; }
+    /// <summary>Where the run last ran; informational (not settings: see docs/training.md).</summary>
+    [JsonPropertyName("threads")] public int Threads { get; init; }
+    [JsonPropertyName("simd")] public string Simd { get; init; } = "";
+
+    // Kept only while GrpoTrainer writes its own checkpoints; it moves onto TrainingLoop (counters, settings).
+    [JsonPropertyName("tokens_seen"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public long TokensSeen { get; init; }
+    [JsonPropertyName("fingerprint"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Fingerprint { get; init; }
 }
 
 /// <summary>
@@ -86,12 +99,21 @@ public static unsafe class TrainingCheckpoint
     }
 
     /// <summary>The step a checkpoint directory holds, or 0 when there is none.</summary>
-    public static long StepOf(string directory)
+    public static long StepOf(string directory) => Exists(directory) ? ReadState(directory).Step : 0;
+
+    /// <summary>Reads trainer_state.json alone (no weights), e.g. to check its settings before loading anything.</summary>
+    public static TrainerState ReadState(string directory)
     {
-        if (!Exists(directory)) return 0;
         string statePath = Path.Combine(directory, StateFile);
         using var doc = JsonFile.Parse(statePath);
-        return doc.RootElement.TryGetProperty("step", out var step) && step.TryGetInt64(out long value) ? value : 0;
+        try
+        {
+            return doc.RootElement.Deserialize<TrainerState>() ?? throw new RealmException($"{statePath}: empty");
+        }
+        catch (JsonException e)
+        {
+            throw new RealmException($"{statePath}: {e.Message}", e);
+        }
     }
 
     /// <summary>
@@ -131,16 +153,7 @@ public static unsafe class TrainingCheckpoint
             optimizer.Step = ReadCount(file, StepKey);
             if (model.Adapters is { } trained) trained.DropoutPasses = ReadCount(file, DropoutPassesKey);
         }
-        string statePath = Path.Combine(directory, StateFile);
-        using var doc = JsonFile.Parse(statePath);
-        try
-        {
-            return doc.RootElement.Deserialize<TrainerState>() ?? throw new RealmException($"{statePath}: empty");
-        }
-        catch (JsonException e)
-        {
-            throw new RealmException($"{statePath}: {e.Message}", e);
-        }
+        return ReadState(directory);
     }
 
     private static long ReadCount(SafeTensorsFile file, string key) =>

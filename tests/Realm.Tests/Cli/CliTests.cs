@@ -93,14 +93,7 @@ public class CliTests
         r = RealmProcess.Run("generate", "--model", output, "--prompt", "3 + 1 =", "--max-new-tokens", "5", "--seed", "1");
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains("3 + 1 =", r.Stdout);
-
-        // Asking for more steps continues from the checkpoint.
-        r = RealmProcess.Run("train-lm", "--data", corpus, "--out", output, "--steps", "10", "--batch", "4", "--seq", "32",
-            "--eval-every", "5", "--checkpoint-every", "5");
-        Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
-        Assert.Contains("resuming", r.Stdout);
-        Assert.Contains("step 10/10", r.Stdout);
-        Assert.DoesNotContain("step 8/10", r.Stdout);
+        // Resuming, and refusing other settings: ResumeSettingsCliTests.
     }
 
     [Fact]

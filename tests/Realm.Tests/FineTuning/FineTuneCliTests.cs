@@ -121,7 +121,7 @@ public class FineTuneCliTests
     /// The step of the checkpoint a running realm writes, read without touching the directory
     /// (<c>TrainingCheckpoint.StepOf</c> would repair a swap in progress under the writer's feet); 0 while there is none.
     /// </summary>
-    private static long TrainingStep(string checkpoint)
+    internal static long TrainingStep(string checkpoint)
     {
         try
         {

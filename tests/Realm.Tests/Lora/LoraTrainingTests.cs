@@ -92,12 +92,14 @@ public class LoraTrainingTests
 
         // The same checkpoint cannot resume a full-model run, nor a run with other LoRA settings.
         using var full = Model(cpu);
-        var e = Assert.Throws<RealmException>(() => new SftTrainer(full, Tokenizer, Examples(), config with { Steps = 7 }, dir.Path).Run());
-        Assert.Contains("checkpoint holds LoRA adapters, but this run trains the full model", e.Message);
-        using var other = LoraAdapters.Create(full.Config, new LoraConfig { Rank = 2, Targets = [LoraTarget.QProj] }, 1);
+        var e = Assert.Throws<RealmException>(() => new SftTrainer(full, Tokenizer, Examples(), config, dir.Path).Run());
+        Assert.Contains("lora.rank 4 → 0", e.Message);
+        using var other = LoraAdapters.Create(full.Config, new LoraConfig { Rank = 2, Alpha = 8, Dropout = 0.1, Targets = LoraTargets.All.ToArray() }, 9);
         full.Adapters = other;
-        e = Assert.Throws<RealmException>(() => new SftTrainer(full, Tokenizer, Examples(), config with { Steps = 7 }, dir.Path).Run());
-        Assert.Contains("checkpoint adapters differ from this run's LoRA settings", e.Message);
+        e = Assert.Throws<RealmException>(() => new SftTrainer(full, Tokenizer, Examples(), config, dir.Path).Run());
+        Assert.Contains("lora.rank 4 → 2", e.Message);
+        Assert.Contains("start_adapter", e.Message);
+        Assert.DoesNotContain("lora.alpha", e.Message);
     }
 
     private static GrpoConfig Grpo => new()

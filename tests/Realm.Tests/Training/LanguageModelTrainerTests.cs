@@ -75,16 +75,86 @@ public class LanguageModelTrainerTests
         Assert.Equal(straight.Weights.Span.ToArray(), resumedModel.Weights.Span.ToArray());
     }
 
+    /// <summary>Runs 3 of the 6 steps into a checkpoint in <paramref name="dir"/>.</summary>
+    private static void RunHalf(Cpu cpu, string dir)
+    {
+        using var model = NewModel(cpu);
+        using var cts = new CancellationTokenSource();
+        Assert.ThrowsAny<OperationCanceledException>(() =>
+            new LanguageModelTrainer(model, Tokenizer, Corpus(), Options, dir).Run(p => { if (p.Step == 3) cts.Cancel(); }, cts.Token));
+    }
+
     [Fact]
-    public void ACheckpointFromDifferentOptionsIsRefused()
+    public void ACheckpointFromOtherSettingsIsRefusedNamingEachDifference()
     {
         using var cpu = TestSupport.NewCpu(SimdSupport.Best);
         using var dir = new TempDirectory();
-        using (var model = NewModel(cpu)) new LanguageModelTrainer(model, Tokenizer, Corpus(), Options with { Steps = 3 }, dir.Path).Run();
-        using var again = NewModel(cpu);
-        var ex = Assert.Throws<RealmException>(() =>
-            new LanguageModelTrainer(again, Tokenizer, Corpus(), Options with { SequenceLength = 16 }, dir.Path).Run());
-        Assert.Contains("checkpoint was made with", ex.Message);
+        RunHalf(cpu, dir.Path);
+        RealmException Refusal(LmTrainingOptions options, TextCorpus? corpus = null, Action<LlamaModel>? change = null)
+        {
+            using var model = NewModel(cpu);
+            change?.Invoke(model);
+            return Assert.Throws<RealmException>(() => new LanguageModelTrainer(model, Tokenizer, corpus ?? Corpus(), options, dir.Path).Run());
+        }
+
+        var e = Refusal(Options with { LearningRate = 2e-3f, SequenceLength = 16 });
+        string checkpoint = Path.Combine(dir.Path, "checkpoint");
+        Assert.Equal($"{checkpoint}: checkpoint was made with other settings: learning_rate 0.003 → 0.002, sequence_length 24 → 16; "
+            + $"use the same settings to resume, or another output directory (or delete {checkpoint}) to start afresh", e.Message);
+        Assert.Contains("steps 6 → 7", Refusal(Options with { Steps = 7 }).Message);
+        Assert.Contains("optimizer.weight_decay 0.1 → 0", Refusal(Options with { Optimizer = new AdamWOptions { WeightDecay = 0 } }).Message);
+        Assert.Contains("decay cosine → linear", Refusal(Options with { Decay = DecayShape.Linear }).Message);
+        var otherText = TextCorpus.FromDocuments(Enumerable.Range(0, 40).Select(i => $"{i % 7} times {i % 5}."), Tokenizer);
+        Assert.Matches("^[^ ]+: checkpoint was made with other settings: data sha256:[0-9a-f]{12}… → sha256:[0-9a-f]{12}…; ", Refusal(Options, otherText).Message);
+        Assert.Contains("base_model sha256:", Refusal(Options, change: m => m.InitializeRandom(4)).Message);
+
+        // Cadences are not settings: the run resumes, and ends where an uninterrupted one does.
+        using var straight = NewModel(cpu);
+        using (var dirA = new TempDirectory()) new LanguageModelTrainer(straight, Tokenizer, Corpus(), Options, dirA.Path).Run();
+        using var resumed = NewModel(cpu);
+        var summary = new LanguageModelTrainer(resumed, Tokenizer, Corpus(), Options with { CheckpointEvery = 1, EvalEvery = 2, EvalSequences = 2 }, dir.Path).Run();
+        Assert.Equal(3, summary.StartStep);
+        Assert.Equal(straight.Weights.Span.ToArray(), resumed.Weights.Span.ToArray());
+    }
+
+    [Fact]
+    public void TheCheckpointRecordsEverySettingAndTheHashOfThem()
+    {
+        using var cpu = TestSupport.NewCpu(SimdSupport.Best);
+        using var dir = new TempDirectory();
+        RunHalf(cpu, dir.Path);
+        var state = TrainingCheckpoint.ReadState(Path.Combine(dir.Path, "checkpoint"));
+        Assert.Equal(3, state.Step);
+        var settings = state.Settings!;
+        Assert.Equal(RunSettings.HashOf(settings), state.SettingsHash);
+        Assert.Equal("train-lm", settings["trainer"]);
+        Assert.Equal("0.003", settings["learning_rate"]);
+        Assert.Equal("0.95", settings["optimizer.beta2"]);
+        Assert.Equal("2", settings["micro_batch"]);
+        Assert.Equal("32", settings["model.hidden_size"]);
+        Assert.Equal("0", settings["lora.rank"]);
+        Assert.StartsWith("sha256:", settings["data"]);
+        Assert.StartsWith("sha256:", settings["base_model"]);
+        foreach (var excluded in new[] { "checkpoint_every", "eval_every", "eval_sequences", "effective_micro_batch", "optimizer_config" })
+            Assert.False(settings.ContainsKey(excluded), excluded);
+        Assert.Equal(3 * 4 * 24, state.Counters["tokens_seen"]);
+        Assert.True(state.Values.ContainsKey("eval_loss"));
+        Assert.Equal(2, state.Threads);
+    }
+
+    [Fact]
+    public void ARunResumedWithAnotherThreadCountEndsBitIdentical()
+    {
+        // Thread count is deliberately not a setting: every kernel sums in a fixed order (docs/engine.md).
+        using var two = TestSupport.NewCpu(SimdSupport.Best, threads: 2);
+        using var straight = NewModel(two);
+        using (var dirA = new TempDirectory()) new LanguageModelTrainer(straight, Tokenizer, Corpus(), Options, dirA.Path).Run();
+        using var dir = new TempDirectory();
+        using (var one = TestSupport.NewCpu(SimdSupport.Best, threads: 1)) RunHalf(one, dir.Path);
+        using var three = TestSupport.NewCpu(SimdSupport.Best, threads: 3);
+        using var resumed = NewModel(three);
+        Assert.Equal(3, new LanguageModelTrainer(resumed, Tokenizer, Corpus(), Options, dir.Path).Run().StartStep);
+        Assert.Equal(straight.Weights.Span.ToArray(), resumed.Weights.Span.ToArray());
     }
 
     [Fact]

@@ -9,7 +9,7 @@ public class SftTrainerTests
 {
     private static readonly ByteTokenizer Tokenizer = new();
 
-    private static LlamaModel Model(Cpu cpu)
+    private static LlamaModel Model(Cpu cpu, ulong initSeed = 2)
     {
         var config = new LlamaConfig
         {
@@ -17,7 +17,7 @@ public class SftTrainerTests
             VocabSize = Tokenizer.VocabSize, MaxPositionEmbeddings = 64, TieWordEmbeddings = true,
         };
         var model = new LlamaModel(config, cpu);
-        model.InitializeRandom(2);
+        model.InitializeRandom(initSeed);
         return model;
     }
 
@@ -60,8 +60,22 @@ public class SftTrainerTests
             Assert.ThrowsAny<OperationCanceledException>(() =>
                 new SftTrainer(first, Tokenizer, Examples(), config, dir.Path).Run(p => { if (p.Step == 3) cts.Cancel(); }, cts.Token));
         }
+        // Other settings are refused, naming each difference.
+        RealmException Refusal(SftConfig other, List<PromptCompletion>? examples = null, ulong initSeed = 2)
+        {
+            using var model = Model(cpu, initSeed);
+            return Assert.Throws<RealmException>(() => new SftTrainer(model, Tokenizer, examples ?? Examples(), other, dir.Path).Run());
+        }
+        var e = Refusal(config with { Optimizer = config.Optimizer with { LearningRate = 2e-2f }, BatchSize = 4 });
+        Assert.Contains("checkpoint was made with other settings: batch_size 8 → 4, optimizer.learning_rate 0.01 → 0.02; use the same settings to resume", e.Message);
+        Assert.Contains("optimizer.adamw.epsilon 1E-08 → 1E-06",
+            Refusal(config with { Optimizer = config.Optimizer with { AdamW = new AdamWOptions { Epsilon = 1e-6f } } }).Message);
+        Assert.Contains("data sha256:", Refusal(config, Examples().Take(29).ToList()).Message);
+        Assert.Contains("base_model sha256:", Refusal(config, initSeed: 5).Message);
+
+        // Cadences are not settings: a resume with others continues to the weights of an uninterrupted run.
         using var resumed = Model(cpu);
-        var summary = new SftTrainer(resumed, Tokenizer, Examples(), config, dir.Path).Run();
+        var summary = new SftTrainer(resumed, Tokenizer, Examples(), config with { CheckpointEvery = 5, EvalEvery = 1 }, dir.Path).Run();
         Assert.Equal(3, summary.StartStep);
         Assert.Equal(straight.Weights.Span.ToArray(), resumed.Weights.Span.ToArray());
     }
