@@ -37,6 +37,20 @@ public sealed class ProblemPromptSource : IRolloutSource<ProblemPrompt>
     public string Decode(int[] completion) => _format.DecodeCompletion(completion);
     public IReadOnlyList<int> StopIds => _format.StopIds;
 
+    /// <summary>The problems (as a hash of every field that can reach a prompt or a reward), the domain and the prompt policy's settings.</summary>
+    public void AddSettings(RunSettings settings)
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (var p in _problems)
+        {
+            text.Append(p.Id).Append('\0').Append(p.Question).Append('\0').Append(p.Answer).Append('\0');
+            foreach (var r in p.Routes) text.Append(r.Text).Append('\0').Append(r.Correct).Append('\0').Append(r.FirstErrorStep).Append('\0');
+            text.Append('\n');
+        }
+        settings.Add("data", RunSettings.HashOf<char>(text.ToString().AsSpan())).Add("domain", _domain.Name);
+        _policy.AddSettings(settings);
+    }
+
     /// <summary>EAAI's α at this progress (0 for plain prompts), logged as eaai_alpha.</summary>
     public IReadOnlyDictionary<string, double> Metrics(double progress) =>
         new Dictionary<string, double> { ["eaai_alpha"] = _policy.Strength(progress) };

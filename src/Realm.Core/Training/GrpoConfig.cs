@@ -32,8 +32,10 @@ public sealed record GrpoConfig
     public int MaxResampleRounds { get; init; } = 2;
     public int MaxTokensPerPass { get; init; } = 16384;
     public OptimizerConfig Optimizer { get; init; } = new() { LearningRate = 2e-4f, WarmupSteps = 5, Decay = DecayShape.Constant, AdamW = new AdamWOptions { WeightDecay = 0f } };
+    [NotASetting("when the run is saved; a resumed run equals an uninterrupted one")]
     public int CheckpointEvery { get; init; } = 10;
     /// <summary>Steps between held-out evaluations (when the caller supplies an evaluator); 0 never.</summary>
+    [NotASetting("when held-out accuracy is measured; it does not change the weights")]
     public int EvalEvery { get; init; }
     public ulong Seed { get; init; } = 1;
     /// <summary>
@@ -43,7 +45,6 @@ public sealed record GrpoConfig
     public IReadOnlyList<RewardWeight> Rewards { get; init; } = [];
 
     public double UpperEpsilon => EpsilonHigh ?? Epsilon;
-    public string Fingerprint => $"grpo;prompts={PromptsPerStep};g={Generations};seed={Seed}";
 
     /// <summary>The weight of each named function, in their order; throws if the config weights a function that is not there.</summary>
     public double[] WeightsFor(IReadOnlyList<string> names)

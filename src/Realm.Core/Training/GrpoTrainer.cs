@@ -15,8 +15,10 @@ namespace Realm.Training;
 /// policy-gradient updates, with an optional k3 KL to the frozen starting policy. Groups whose rewards are
 /// all equal carry no signal: counted, and skipped in the backward pass (unless β &gt; 0, when their KL term
 /// still pulls). Log-probabilities are of the distribution the tokens were sampled from (logits / T).
-/// All randomness comes from one seeded generator saved in checkpoints, so a killed run resumes to the same
-/// result. With LoRA adapters attached only they are trained, and the KL reference is the base model
+/// It runs on <see cref="TrainingLoop"/>: all randomness comes from the loop's one seeded generator saved in
+/// checkpoints, so a killed run resumes to the same result, and a resume whose settings differ (any
+/// <see cref="GrpoConfig"/> field, a reward weight, the source's settings such as its data and EAAI schedule,
+/// the model) is refused naming them. With LoRA adapters attached only they are trained, and the KL reference is the base model
 /// itself (the adapters detached for the reference pass), so no copy is kept. Checkpoints are Hugging Face
 /// directories, with <c>tokenizer</c>'s files when one is given.
 /// </summary>
@@ -30,6 +32,7 @@ public sealed class GrpoTrainer<TPrompt>
     private readonly string? _checkpointDir;
     private readonly ITokenizer? _tokenizer;
 
+    /// <summary>The frozen KL reference's directory inside a checkpoint (full-model training with β &gt; 0).</summary>
     private const string ReferenceDirectory = "reference";
 
     public GrpoTrainer(LlamaModel model, IRolloutSource<TPrompt> source, IReadOnlyList<IRewardFunction<TPrompt>> rewards,
@@ -55,40 +58,33 @@ public sealed class GrpoTrainer<TPrompt>
     public TrainingSummary Run(Action<GrpoProgress>? report = null, CancellationToken cancel = default, Func<double>? evaluate = null)
     {
         var c = _config;
-        using var updater = new ModelUpdater(_model, c.Optimizer, c.Steps * c.Iterations);
-        var state = new TrainerState { DataRngState = c.Seed, Fingerprint = c.Fingerprint };
+        var settings = new RunSettings().Add("trainer", "grpo").AddRecord("", c, "rewards");
+        for (int j = 0; j < _rewards.Count; j++) settings.Add($"reward.{_rewards[j].Name}_weight", RunSettings.Format(_weights[j]));
+        _source.AddSettings(settings);
         bool copyReference = c.Beta > 0 && _model.Adapters == null;
         LlamaModel? reference = null;
-        if (_checkpointDir != null && TrainingCheckpoint.Exists(_checkpointDir))
+        using var loop = new TrainingLoop(_model, _tokenizer, settings, new TrainingLoopOptions
         {
-            state = TrainingCheckpoint.Load(_checkpointDir, _model, updater.Optimizer);
-            if (state.Fingerprint != c.Fingerprint)
-                throw new RealmException($"{_checkpointDir}: checkpoint was made with {state.Fingerprint}, this run uses {c.Fingerprint}");
-            if (copyReference) reference = LlamaModel.Load(Path.Combine(_checkpointDir, ReferenceDirectory), _model.Cpu);
-        }
-        else if (copyReference)
+            Steps = c.Steps, UpdatesPerStep = c.Iterations, Optimizer = c.Optimizer, Seed = c.Seed,
+            CheckpointDirectory = _checkpointDir, CheckpointEvery = c.CheckpointEvery,
+            SaveExtra = copyReference ? dir => reference!.Save(Path.Combine(dir, ReferenceDirectory)) : null,
+            LoadExtra = copyReference ? dir => reference = LlamaModel.Load(Path.Combine(dir, ReferenceDirectory), _model.Cpu) : null,
+        });
+        if (copyReference && reference == null)
         {
             reference = new LlamaModel(_model.Config, _model.Cpu);
             _model.Weights.Span.CopyTo(reference.Weights.Span);
         }
         using var _ = reference;
-
-        var rng = new SplitMix64(state.DataRngState);
-        long lastSaved = state.Step, tokensSeen = state.TokensSeen;
         using var sampler = new RolloutSampler(_model, _source.StopIds, _source.Decode);
         Activations? acts = null;
         try
         {
-            for (long step = state.Step; step < c.Steps; step++)
+            return loop.Run(step =>
             {
-                if (cancel.IsCancellationRequested)
-                {
-                    if (step > lastSaved) Save(step);
-                    cancel.ThrowIfCancellationRequested();
-                }
                 var clock = Stopwatch.StartNew();
                 double progress = (double)step / c.Steps;
-                var rollouts = Sample(sampler, ref rng, progress, out long generated);
+                var rollouts = Sample(sampler, ref loop.Rng, progress, out long generated);
                 var rewards = rollouts.Select(r => r.Total).ToArray();
                 var (advantages, zeroStd) = GrpoMath.Advantages(rewards, c.Generations, c.ScaleRewards);
                 var samples = rollouts.Select(r => new PromptCompletion(r.Rollout.PromptIds, r.Rollout.Completion)).ToList();
@@ -135,10 +131,10 @@ public sealed class GrpoTrainer<TPrompt>
                                 }
                             }
                         }
-                        _model.Backward(packed.Batch, acts, coef, updater.Gradients);
-                        tokensSeen += packed.Batch.Count;
+                        _model.Backward(packed.Batch, acts, coef, loop.Updater.Gradients);
+                        loop.Count("tokens_seen", packed.Batch.Count);
                     }
-                    (lr, norm) = updater.Apply(step * c.Iterations + iteration);
+                    (lr, norm) = loop.Updater.Apply(step * c.Iterations + iteration);
                 }
                 sampler.RefreshWeights();
 
@@ -151,23 +147,11 @@ public sealed class GrpoTrainer<TPrompt>
                     entropySum / Math.Max(1, counted), samples.Average(s => (double)s.Completion.Length),
                     (generated + c.Iterations * samples.Sum(s => (long)s.Length)) / Math.Max(1e-9, clock.Elapsed.TotalSeconds), lr, norm, eval,
                     _source.Metrics(progress)));
-                // After the report: a checkpoint at this step means its metrics line is written, so a resumed run misses none.
-                if ((step + 1) % c.CheckpointEvery == 0 || step + 1 == c.Steps) Save(step + 1);
-            }
+            }, cancel);
         }
         finally
         {
             acts?.Dispose();
-        }
-        return new TrainingSummary(state.Step, c.Steps, null);
-
-        void Save(long done)
-        {
-            if (_checkpointDir == null) return;
-            TrainingCheckpoint.Save(_checkpointDir, _model, updater.Optimizer, _tokenizer,
-                new TrainerState { Step = done, DataRngState = rng.State, TokensSeen = tokensSeen, Fingerprint = c.Fingerprint },
-                reference == null ? null : dir => reference.Save(Path.Combine(dir, ReferenceDirectory)));
-            lastSaved = done;
         }
     }
 

@@ -24,4 +24,7 @@ public interface IRolloutSource<TPrompt>
 
     /// <summary>Numbers to log with each step besides the trainer's own (e.g. a curriculum's strength); may be empty.</summary>
     IReadOnlyDictionary<string, double> Metrics(double progress);
+
+    /// <summary>Adds what decides which prompts it draws and how they read (its data, its curriculum) to the run's resume fingerprint.</summary>
+    void AddSettings(RunSettings settings);
 }

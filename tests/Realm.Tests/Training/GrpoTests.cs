@@ -191,6 +191,7 @@ public class GrpoTests
         public string Decode(int[] completion) => Tokenizer.Decode(completion.Where(t => t != Tokenizer.EosId).ToArray());
         public IReadOnlyList<int> StopIds => [Tokenizer.EosId];
         public IReadOnlyDictionary<string, double> Metrics(double progress) => new Dictionary<string, double>();
+        public void AddSettings(RunSettings settings) => settings.Add("prompts", "say-digit");
     }
 
     private sealed class StringDigits : IRewardFunction<string>
