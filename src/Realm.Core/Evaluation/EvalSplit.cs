@@ -1,6 +1,6 @@
 namespace Realm.Evaluation;
 
-/// <summary>The two test splits every method is evaluated on (spec §1.6).</summary>
+/// <summary>The two test splits every method is evaluated on (docs/method.md, "Evaluation").</summary>
 public static class EvalSplit
 {
     /// <summary>In-distribution: held-out problems drawn like the training ones.</summary>

@@ -24,7 +24,7 @@ public sealed record ShownRoute(Route Route, int Label, string VisibleText, int 
 /// <summary>An MRPV prompt: its text (without BOS) and the routes it shows, in order.</summary>
 public sealed record MrpvPrompt(string Text, IReadOnlyList<ShownRoute> Routes);
 
-/// <summary>How routes are drawn from a problem's pool (spec §1.2).</summary>
+/// <summary>How routes are drawn from a problem's pool (docs/method.md, "MRPV").</summary>
 public sealed record RouteOptions
 {
     /// <summary>Kmax: the most routes a prompt shows (default 3).</summary>

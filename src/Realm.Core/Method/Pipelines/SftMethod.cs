@@ -3,7 +3,7 @@ using Realm.Engine.Model;
 namespace Realm.Method.Pipelines;
 
 /// <summary>
-/// The SFT baseline: guided distillation only (spec §1.1). It continues the shared distillation stage
+/// The SFT baseline: guided distillation only (docs/method.md, "Guided CoT distillation"). It continues the shared distillation stage
 /// for the per-method budget, so it has trained as long as every other method.
 /// </summary>
 public sealed class SftMethod : ITrainingMethod
