@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Realm.Data;
 using Realm.Domains;
+using Realm.Method;
 
 namespace Realm.Teacher;
 

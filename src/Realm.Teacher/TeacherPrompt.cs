@@ -5,7 +5,7 @@ using Realm.Engine.Compute;
 namespace Realm.Teacher;
 
 /// <summary>
-/// The guided prompt (spec §1.1): the domain's rulebook and the route format in the system message, the
+/// The guided prompt (docs/method.md, "Guided CoT distillation"): the domain's rulebook and the route format in the system message, the
 /// question as the user message. Built-in domains show one worked example by their expert, so the teacher
 /// sees exactly the format <see cref="RouteText"/> reads.
 /// </summary>

@@ -74,7 +74,7 @@ internal static class EvalCommand
                         observer.StageFinished("done");
                         return splitScore;
                     });
-                rows.Add(MethodResult.FromScore(result.GetValue(name)!, score));
+                rows.Add(score.ToResult(result.GetValue(name)!));
             }
             if (result.GetValue(json))
             {

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Realm.Method;
 using Realm.Method.FineTuning;
 using Realm.Method.Pipelines;
+using Realm.Method.Rewards;
 using Realm.Training;
 
 namespace Realm.Cli.Commands;
@@ -17,7 +18,7 @@ internal static class RlCommand
     {
         var d = new GrpoConfig();
         var defaults = new EaaiSchedule();
-        var reward = new MrpvReward();
+        var reward = RewardPlugins.Mrpv().ToDictionary(w => w.Name, w => w.Weight);
         var options = new FineTuneOptions(steps: 100, loraLearningRate: 5e-5f, fullLearningRate: 1e-6f, checkpointEvery: 10, maxNewTokens: 256);
         Option<T> Opt<T>(string name, T value, string description) => new(name) { Description = description, DefaultValueFactory = _ => value };
         var method = Opt("--method", "realm-r1",
@@ -36,8 +37,8 @@ internal static class RlCommand
         var schedule = Opt("--eaai-schedule", "linear", "EAAI fade of α from 1 to 0: linear, cosine, exponential or step.");
         var end = Opt("--eaai-end", defaults.End, "RL progress s at which α reaches 0; after it every prompt is route-free.");
         var truncate = new Option<bool>("--truncate-routes") { Description = "Also show only the first ⌈α·steps⌉ steps of each route, so the hint itself shrinks." };
-        var verification = Opt("--verification-weight", reward.VerificationWeight, "Reward weight of the route verdicts (answer weight 1).");
-        var format = Opt("--format-weight", reward.FormatWeight, "Reward weight of the answer format.");
+        var verification = Opt("--verification-weight", reward["verification"], "Reward weight of the route verdicts (answer weight 1).");
+        var format = Opt("--format-weight", reward["format"], "Reward weight of the answer format.");
         var command = new Command("rl",
             "ReaLM RL on your dataset: GRPO on MRPV prompts (the question plus routes to verify, fading with EAAI), or plain GRPO; "
             + "optionally into LoRA adapters. Re-run the same command to resume.")
@@ -76,7 +77,7 @@ internal static class RlCommand
                 Iterations = result.GetValue(iterations), Beta = result.GetValue(beta), DynamicSampling = result.GetValue(dynamic),
                 MaxTokensPerPass = result.GetValue(options.MaxTokensPerPass),
                 Optimizer = options.Optimizer(result, session.Adapters != null, DecayShape.Constant),
-                CheckpointEvery = result.GetValue(options.CheckpointEvery), Seed = result.GetValue(options.Seed),
+                CheckpointEvery = result.GetValue(options.CheckpointEvery), Seed = result.GetValue(options.Seed), Rewards = record.Rewards,
             };
             config.Validate();
             var cancel = CommandRunner.CtrlC();
@@ -84,7 +85,7 @@ internal static class RlCommand
             {
                 var ctx = session.Context(result, options, observer, cancel);
                 using var _ = ctx.Metrics;
-                TrainingRuns.Grpo(ctx, record.Name, session.Model, record.PromptPolicy(eaai, maxRoutes), record.RewardFunction(), config, session.CheckpointDirectory);
+                TrainingRuns.Grpo(ctx, record.Name, session.Model, record.PromptPolicy(eaai, maxRoutes), config, session.CheckpointDirectory);
                 return 0;
             });
             session.SaveOutput();

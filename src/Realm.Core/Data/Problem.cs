@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace Realm.Data;
 
 /// <summary>
-/// One external chain of thought for a problem (spec §1): its text is one step per line, numbered
+/// One external chain of thought for a problem (docs/method.md, "Text format"): its text is one step per line, numbered
 /// "1. ", "2. ", ..., each naming the rule it applies (e.g. "3. R4: 21*2=42"), then a final line
 /// "Answer: X". A route is positive when its answer verifies; a negative route records the first
 /// wrong step (1-based) when known.
@@ -21,7 +21,7 @@ public sealed class Route
 }
 
 /// <summary>
-/// One problem of the dataset schema (spec §3): a question with a verifiable answer, optional routes
+/// One problem of the dataset schema (docs/domains.md, "File format"): a question with a verifiable answer, optional routes
 /// and the id of the rulebook that governs it. Unknown JSON fields are kept in <see cref="Extra"/>.
 /// </summary>
 public sealed class Problem

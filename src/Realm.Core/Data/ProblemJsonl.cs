@@ -13,7 +13,7 @@ namespace Realm.Data;
 public sealed record ProblemJsonlFile(string Path, IReadOnlyList<Problem> Problems, IReadOnlyList<int> Lines, IReadOnlyList<string> BadLines);
 
 /// <summary>
-/// Problem datasets as JSONL, one problem per line (spec §3): <c>id, domain, question, answer,
+/// Problem datasets as JSONL, one problem per line (docs/domains.md, "File format"): <c>id, domain, question, answer,
 /// difficulty, split</c> are required; <c>routes</c> (each with <c>text, answer, correct</c>, optional
 /// <c>first_error_step</c> and <c>source</c>) and <c>rulebook</c> are optional. Fields this project does
 /// not know are kept, at the same nesting, and written back unchanged after the known ones.

@@ -75,14 +75,6 @@ public sealed record MethodResult
         VerifyAcc = verifyAcc,
     };
 
-    /// <summary>A row from an evaluation's counts, with pass@k and maj@k when they were measured.</summary>
-    public static MethodResult FromScore(string method, SplitScore score) =>
-        FromCounts(method, score.Split, score.Problems, score.CorrectWithRoutes, score.CorrectWithoutRoutes, score.VerificationAccuracy) with
-        {
-            PassAtK = score.PassAtK is double p ? new Dictionary<int, double> { [score.K] = p } : null,
-            MajAtK = score.MajAtK is double m ? new Dictionary<int, double> { [score.K] = m } : null,
-        };
-
     /// <summary>Problems solved with routes, recovered from the stored fraction (exact for a single-seed row).</summary>
     [JsonIgnore] public int CorrectWithRoutes => (int)Math.Round(AccRoutes * N);
 

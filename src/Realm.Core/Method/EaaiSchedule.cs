@@ -3,7 +3,7 @@ namespace Realm.Method;
 public enum FadeShape { Linear, Cosine, Exponential, Step }
 
 /// <summary>
-/// EAAI — Enabling Autonomy via Asymptotic Induction (spec §1.3): the strength α of the external
+/// EAAI — Enabling Autonomy via Asymptotic Induction (docs/method.md, "EAAI"): the strength α of the external
 /// signal over RL progress s ∈ [0, 1]. α falls from 1 to 0 at <see cref="End"/> along <see cref="Shape"/>
 /// and stays 0 after it, so the model ends training answering on its own. α sets, per prompt, the
 /// probability that routes are shown, how many (max(1, round(α·Kmax))) and, with truncation, how much of

@@ -1,28 +1,19 @@
-using System.Text.RegularExpressions;
+// Which rule a student got wrong: the rule of the expert's step at the student's first wrong step
+// (docs/method.md, "First wrong step"), for the instructor baseline.
 using Realm.Data;
 
 namespace Realm.Method;
 
-/// <summary>Finds which rule a student got wrong, by comparing its steps with the expert's.</summary>
-public static partial class MistakeDiagnosis
+public static class MistakeDiagnosis
 {
     /// <summary>
-    /// The rule number named by the expert's step at the first place the student's steps differ from it
-    /// (a missing step counts), or null if the steps agree or the expert step names no rule.
+    /// The rule number named by the expert's step at the student's first wrong step (a missing step counts),
+    /// or null if the steps agree, the wrong step is one the expert does not have, or it is unknown.
     /// </summary>
     public static int? FirstWrongRule(Route expert, string? studentThinking)
     {
+        if (FirstWrongStep.Find(expert.Text, studentThinking ?? "") is not int step) return null;
         var want = RouteText.Steps(expert.Text);
-        var got = studentThinking == null ? [] : RouteText.Steps(studentThinking);
-        for (int i = 0; i < want.Count; i++)
-        {
-            if (i < got.Count && got[i].Trim() == want[i].Trim()) continue;
-            var m = RuleName().Match(want[i]);
-            return m.Success ? int.Parse(m.Groups[1].Value) : null;
-        }
-        return null;
+        return step <= want.Count ? FirstWrongStep.RuleOf(want[step - 1]) : null;
     }
-
-    [GeneratedRegex(@"\bR(\d+)\b")]
-    private static partial Regex RuleName();
 }

@@ -1,7 +1,7 @@
 namespace Realm.Method;
 
 /// <summary>
-/// The text format of MRPV prompts and answers (spec §1.2). A prompt is the question, the shown routes
+/// The text format of MRPV prompts and answers (docs/method.md, "Text format"). A prompt is the question, the shown routes
 /// labelled "Route 1..K", then "A:"; the model answers with a &lt;verify&gt; block (one verdict per shown
 /// route; absent when no routes are shown), a &lt;think&gt; block with its own steps, and "Answer: X".
 /// The four markers are special tokens of the project's tokenizers, so each costs one token.

@@ -9,12 +9,13 @@ public sealed record ShownRoute(Route Route, int Label, string VisibleText, int 
 {
     /// <summary>
     /// The error the student can see: the first error step if it lies within the shown steps, else null
-    /// (a negative route cut before its first error reads as correct so far). For a fully shown negative
-    /// route with an unknown first error step, 0 ("wrong", step unknown).
+    /// (a negative route cut before its known first error reads as correct so far). A negative route
+    /// whose first error step is unknown is 0 ("wrong", step unknown) however much of it is shown: it is
+    /// never scored as correct (and <see cref="MrpvPrompts.Render"/> never cuts it).
     /// </summary>
     public int? VisibleError => Route.Correct ? null
         : Route.FirstErrorStep is int k ? (k <= VisibleSteps || IsComplete ? k : null)
-        : IsComplete ? 0 : null;
+        : 0;
 
     /// <summary>Whether the whole route, answer included, is shown.</summary>
     public bool IsComplete => VisibleSteps >= RouteText.Steps(Route.Text).Count && VisibleText.Contains(RouteText.AnswerPrefix);
@@ -23,7 +24,7 @@ public sealed record ShownRoute(Route Route, int Label, string VisibleText, int 
 /// <summary>An MRPV prompt: its text (without BOS) and the routes it shows, in order.</summary>
 public sealed record MrpvPrompt(string Text, IReadOnlyList<ShownRoute> Routes);
 
-/// <summary>How routes are drawn from a problem's pool (spec §1.2).</summary>
+/// <summary>How routes are drawn from a problem's pool (docs/method.md, "MRPV").</summary>
 public sealed record RouteOptions
 {
     /// <summary>Kmax: the most routes a prompt shows (default 3).</summary>
@@ -66,7 +67,10 @@ public static class MrpvPrompts
         return routes.Count == 0 ? Plain(problem) : Render(problem, routes, 1.0);
     }
 
-    /// <summary>Shows the given routes in the given order; with α &lt; 1 each is cut to ⌈α·steps⌉ steps.</summary>
+    /// <summary>
+    /// Shows the given routes in the given order; with α &lt; 1 each is cut to ⌈α·steps⌉ steps, except a
+    /// negative route whose first error is unknown: the cut could hide its error, so it is shown whole.
+    /// </summary>
     public static MrpvPrompt Render(Problem problem, IReadOnlyList<Route> routes, double alpha)
     {
         var text = new StringBuilder($"Q: {problem.Question}\n");
@@ -75,7 +79,8 @@ public static class MrpvPrompts
         {
             var route = routes[i];
             int steps = RouteText.Steps(route.Text).Count;
-            int visible = alpha >= 1 ? steps : EaaiSchedule.VisibleSteps(alpha, steps);
+            bool errorUnknown = !route.Correct && route.FirstErrorStep == null;
+            int visible = alpha >= 1 || errorUnknown ? steps : EaaiSchedule.VisibleSteps(alpha, steps);
             string body = visible >= steps ? route.Text : RouteText.Truncate(route.Text, visible);
             text.Append($"Route {i + 1}:\n");
             if (body.Length > 0) text.Append(body).Append('\n');

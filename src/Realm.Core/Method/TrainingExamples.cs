@@ -39,7 +39,7 @@ public static class TrainingExamples
         new(tokenizer.EncodePrompt(prompt.Text), [.. tokenizer.Encode(completion), tokenizer.RequireEos()]);
 
     /// <summary>
-    /// Guided distillation (spec §1.1): the question alone (no rulebook, no routes) → the teacher's
+    /// Guided distillation (docs/method.md, "Guided CoT distillation"): the question alone (no rulebook, no routes) → the teacher's
     /// verified route as the student's own reasoning. Routes whose answer does not verify are never used.
     /// </summary>
     public static IEnumerable<PromptCompletion> Distillation(PromptFormat format, IEnumerable<Problem> problems)

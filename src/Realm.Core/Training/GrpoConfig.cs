@@ -1,7 +1,7 @@
 namespace Realm.Training;
 
 /// <summary>
-/// GRPO settings (spec §1.2), with TRL's names where they exist. Defaults: 8 generations per prompt,
+/// GRPO settings (docs/method.md, "The GRPO core"), with TRL's names where they exist. Defaults: 8 generations per prompt,
 /// std-scaled advantages, PPO clip ε = 0.2, one inner iteration, no KL (β = 0, so no reference copy is kept).
 /// </summary>
 public sealed record GrpoConfig
@@ -12,7 +12,7 @@ public sealed record GrpoConfig
     /// <summary>G: completions per prompt, the group advantages are computed within.</summary>
     public int Generations { get; init; } = 8;
     public int MaxNewTokens { get; init; } = 256;
-    /// <summary>Sampling temperature; log-probabilities (and so ratios) are always those of the unscaled policy.</summary>
+    /// <summary>Sampling temperature; log-probabilities, ratios, KL and entropy are of the same temperature-scaled distribution the completions were sampled from.</summary>
     public float Temperature { get; init; } = 1f;
     public float TopP { get; init; } = 1f;
     /// <summary>Advantage (r − mean)/(std + 1e-4) when true; r − mean (Dr. GRPO) when false. std is the sample std.</summary>
@@ -32,13 +32,30 @@ public sealed record GrpoConfig
     public int MaxResampleRounds { get; init; } = 2;
     public int MaxTokensPerPass { get; init; } = 16384;
     public OptimizerConfig Optimizer { get; init; } = new() { LearningRate = 2e-4f, WarmupSteps = 5, Decay = DecayShape.Constant, AdamW = new AdamWOptions { WeightDecay = 0f } };
+    [NotASetting("when the run is saved; a resumed run equals an uninterrupted one")]
     public int CheckpointEvery { get; init; } = 10;
     /// <summary>Steps between held-out evaluations (when the caller supplies an evaluator); 0 never.</summary>
+    [NotASetting("when held-out accuracy is measured; it does not change the weights")]
     public int EvalEvery { get; init; }
     public ulong Seed { get; init; } = 1;
+    /// <summary>
+    /// Weights of the reward functions by name, in the order their weighted scores are added (TRL's
+    /// reward_weights); a function the list does not name has weight 1, a name no function has is an error.
+    /// </summary>
+    public IReadOnlyList<RewardWeight> Rewards { get; init; } = [];
 
     public double UpperEpsilon => EpsilonHigh ?? Epsilon;
-    public string Fingerprint => $"grpo;prompts={PromptsPerStep};g={Generations};seed={Seed}";
+
+    /// <summary>The weight of each named function, in their order; throws if the config weights a function that is not there.</summary>
+    public double[] WeightsFor(IReadOnlyList<string> names)
+    {
+        if (names.Count == 0) throw new RealmException("GRPO needs at least one reward function");
+        if (names.Distinct().Count() != names.Count) throw new RealmException($"two reward functions share a name: {string.Join(", ", names)}");
+        foreach (var w in Rewards)
+            if (!names.Contains(w.Name))
+                throw new RealmException($"GRPO config weights reward '{w.Name}', which is not among the reward functions ({string.Join(", ", names)})");
+        return names.Select(n => Rewards.FirstOrDefault(w => w.Name == n)?.Weight ?? 1.0).ToArray();
+    }
 
     public void Validate()
     {

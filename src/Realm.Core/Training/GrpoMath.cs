@@ -6,9 +6,25 @@ public static class GrpoMath
     public const double StdEpsilon = 1e-4;
 
     /// <summary>
-    /// Group-relative advantages: rewards come in consecutive groups of <paramref name="groupSize"/>;
-    /// A = (r − mean) / (std + 1e-4) with the sample standard deviation, or r − mean without scaling.
-    /// Also counts the groups whose rewards are all equal (they carry no signal).
+    /// Rewards of a group closer than this (relative to their size, at least 1) are equal: the mean of equal
+    /// non-0/1 rewards (1.1, 0.6, ...) can differ from them in the last bit, which exact equality would turn
+    /// into advantages of ~1e-13 that AdamW's normalisation makes into full-size updates.
+    /// </summary>
+    public const double EqualRewardTolerance = 1e-9;
+
+    /// <summary>Whether a group's rewards are all equal within <see cref="EqualRewardTolerance"/> (so it carries no signal).</summary>
+    public static bool IsFlat(IReadOnlyList<double> rewards, int start, int count)
+    {
+        double min = double.PositiveInfinity, max = double.NegativeInfinity;
+        for (int i = start; i < start + count; i++) { min = Math.Min(min, rewards[i]); max = Math.Max(max, rewards[i]); }
+        return max - min <= EqualRewardTolerance * Math.Max(1, Math.Max(Math.Abs(min), Math.Abs(max)));
+    }
+
+    /// <summary>
+    /// Group-relative advantages (docs/method.md, "The GRPO core"): rewards come in consecutive groups of
+    /// <paramref name="groupSize"/>; A = (r − mean) / (std + 1e-4) with the sample standard deviation, or
+    /// r − mean without scaling. A group whose rewards are all equal (<see cref="IsFlat"/>) gets advantages
+    /// of exactly 0 and is counted: it carries no signal.
     /// </summary>
     public static (double[] Advantages, int ZeroStdGroups) Advantages(IReadOnlyList<double> rewards, int groupSize, bool scale)
     {
@@ -23,7 +39,11 @@ public static class GrpoMath
             double ss = 0;
             for (int i = 0; i < groupSize; i++) ss += (rewards[g0 + i] - mean) * (rewards[g0 + i] - mean);
             double std = groupSize > 1 ? Math.Sqrt(ss / (groupSize - 1)) : 0;
-            if (std == 0) zero++;
+            if (IsFlat(rewards, g0, groupSize))
+            {
+                zero++;
+                continue; // advantages stay 0
+            }
             for (int i = 0; i < groupSize; i++)
                 advantages[g0 + i] = scale ? (rewards[g0 + i] - mean) / (std + StdEpsilon) : rewards[g0 + i] - mean;
         }

@@ -1,57 +1,55 @@
+// The GRPO core (docs/method.md, "The GRPO core"): generic over the prompt type, like TRL's GRPOTrainer it
+// knows prompts only through a rollout source and completions only through reward functions.
 using System.Diagnostics;
-using Realm.Data;
-using Realm.Domains;
 using Realm.Engine.Compute;
 using Realm.Engine.Generation;
-using Realm.Engine.IO;
 using Realm.Engine.Model;
-using Realm.Method;
+using Realm.Engine.Tokenizers;
 
 namespace Realm.Training;
 
-/// <summary>Per-step statistics of a GRPO run (what the metrics log and plots show).</summary>
-public sealed record GrpoProgress(long Step, int TotalSteps, double RewardMean, double RewardStd, double AnswerAccuracy,
-    double VerificationMean, double FormatRate, double FracZeroStd, double? Kl, double ClipFraction, double Entropy,
-    double Strength, double MeanCompletionTokens, double TokensPerSecond, float LearningRate, double GradNorm, double? EvalAccuracy);
-
 /// <summary>
-/// GRPO (spec §1.2): each step samples prompts from the problems through a prompt policy (plain, or MRPV
-/// with EAAI fading) in the model's prompt format, generates G completions per prompt with the batched KV-cache generator, scores
-/// them with a reward plug-in, turns rewards into group-relative advantages, and takes μ clipped
-/// policy-gradient updates, with an optional k3 KL to the frozen starting policy. All randomness comes
-/// from one seeded generator saved in checkpoints, so a killed run resumes to the same result. With LoRA
-/// adapters attached to the model only they are trained, and the KL reference is the base model itself
-/// (the adapters detached for the reference pass), so no copy is kept.
+/// GRPO: each step draws prompts from the <see cref="IRolloutSource{TPrompt}"/>, samples G completions per
+/// prompt with the batched KV-cache generator, scores them with the reward functions (weighted by
+/// <see cref="GrpoConfig.Rewards"/>), turns the totals into group-relative advantages, and takes μ clipped
+/// policy-gradient updates, with an optional k3 KL to the frozen starting policy. Groups whose rewards are
+/// all equal carry no signal: counted, and skipped in the backward pass (unless β &gt; 0, when their KL term
+/// still pulls). Log-probabilities are of the distribution the tokens were sampled from (logits / T).
+/// It runs on <see cref="TrainingLoop"/>: all randomness comes from the loop's one seeded generator saved in
+/// checkpoints, so a killed run resumes to the same result, and a resume whose settings differ (any
+/// <see cref="GrpoConfig"/> field, a reward weight, the source's settings such as its data and EAAI schedule,
+/// the model) is refused naming them. With LoRA adapters attached only they are trained, and the KL reference is the base model
+/// itself (the adapters detached for the reference pass), so no copy is kept. Checkpoints are Hugging Face
+/// directories, with <c>tokenizer</c>'s files when one is given.
 /// </summary>
-public sealed class GrpoTrainer
+public sealed class GrpoTrainer<TPrompt>
 {
     private readonly LlamaModel _model;
-    private readonly PromptFormat _format;
-    private readonly IDomain _domain;
-    private readonly IReadOnlyList<Problem> _problems;
-    private readonly IPromptPolicy _policy;
-    private readonly IRewardFunction _reward;
+    private readonly IRolloutSource<TPrompt> _source;
+    private readonly IReadOnlyList<IRewardFunction<TPrompt>> _rewards;
+    private readonly double[] _weights;
     private readonly GrpoConfig _config;
     private readonly string? _checkpointDir;
+    private readonly ITokenizer? _tokenizer;
 
+    /// <summary>The frozen KL reference's directory inside a checkpoint (full-model training with β &gt; 0).</summary>
     private const string ReferenceDirectory = "reference";
 
-    public GrpoTrainer(LlamaModel model, PromptFormat format, IDomain domain, IReadOnlyList<Problem> problems,
-        IPromptPolicy policy, IRewardFunction reward, GrpoConfig config, string? checkpointDir)
+    public GrpoTrainer(LlamaModel model, IRolloutSource<TPrompt> source, IReadOnlyList<IRewardFunction<TPrompt>> rewards,
+        GrpoConfig config, string? checkpointDir, ITokenizer? tokenizer = null)
     {
         config.Validate();
-        if (problems.Count == 0) throw new RealmException("GRPO needs at least one problem");
+        _weights = config.WeightsFor(rewards.Select(r => r.Name).ToList());
         _model = model;
-        _format = format;
-        _domain = domain;
-        _problems = problems;
-        _policy = policy;
-        _reward = reward;
+        _source = source;
+        _rewards = rewards;
         _config = config;
         _checkpointDir = checkpointDir;
+        _tokenizer = tokenizer;
     }
 
-    private sealed record Rollout(Problem Problem, MrpvPrompt Prompt, int[] PromptIds, int[] Completion, RewardBreakdown Reward);
+    /// <summary>A scored completion: its tokens, each reward function's score and the weighted total.</summary>
+    private sealed record Scored(Rollout<TPrompt> Rollout, double[] Scores, double Total);
 
     /// <summary>
     /// Trains to the configured step count. <paramref name="evaluate"/>, if given, measures held-out
@@ -60,43 +58,36 @@ public sealed class GrpoTrainer
     public TrainingSummary Run(Action<GrpoProgress>? report = null, CancellationToken cancel = default, Func<double>? evaluate = null)
     {
         var c = _config;
-        using var updater = new ModelUpdater(_model, c.Optimizer, c.Steps * c.Iterations);
-        var state = new TrainerState { DataRngState = c.Seed, Fingerprint = c.Fingerprint };
+        var settings = new RunSettings().Add("trainer", "grpo").AddRecord("", c, "rewards");
+        for (int j = 0; j < _rewards.Count; j++) settings.Add($"reward.{_rewards[j].Name}_weight", RunSettings.Format(_weights[j]));
+        _source.AddSettings(settings);
         bool copyReference = c.Beta > 0 && _model.Adapters == null;
         LlamaModel? reference = null;
-        if (_checkpointDir != null && TrainingCheckpoint.Exists(_checkpointDir))
+        using var loop = new TrainingLoop(_model, _tokenizer, settings, new TrainingLoopOptions
         {
-            state = TrainingCheckpoint.Load(_checkpointDir, _model, updater.Optimizer);
-            if (state.Fingerprint != c.Fingerprint)
-                throw new RealmException($"{_checkpointDir}: checkpoint was made with {state.Fingerprint}, this run uses {c.Fingerprint}");
-            if (copyReference) reference = LlamaModel.Load(Path.Combine(_checkpointDir, ReferenceDirectory), _model.Cpu);
-        }
-        else if (copyReference)
+            Steps = c.Steps, UpdatesPerStep = c.Iterations, Optimizer = c.Optimizer, Seed = c.Seed,
+            CheckpointDirectory = _checkpointDir, CheckpointEvery = c.CheckpointEvery,
+            SaveExtra = copyReference ? dir => reference!.Save(Path.Combine(dir, ReferenceDirectory)) : null,
+            LoadExtra = copyReference ? dir => reference = LlamaModel.Load(Path.Combine(dir, ReferenceDirectory), _model.Cpu) : null,
+        });
+        if (copyReference && reference == null)
         {
             reference = new LlamaModel(_model.Config, _model.Cpu);
             _model.Weights.Span.CopyTo(reference.Weights.Span);
         }
         using var _ = reference;
-
-        var rng = new SplitMix64(state.DataRngState);
-        long lastSaved = state.Step, tokensSeen = state.TokensSeen;
-        Generator? generator = null;
+        using var sampler = new RolloutSampler(_model, _source.StopIds, _source.Decode);
         Activations? acts = null;
         try
         {
-            for (long step = state.Step; step < c.Steps; step++)
+            return loop.Run(step =>
             {
-                if (cancel.IsCancellationRequested)
-                {
-                    if (step > lastSaved) Save(step);
-                    cancel.ThrowIfCancellationRequested();
-                }
                 var clock = Stopwatch.StartNew();
                 double progress = (double)step / c.Steps;
-                var rollouts = Sample(ref rng, progress, ref generator, out int zeroStd, out long generated);
-                var rewards = rollouts.Select(r => r.Reward.Total).ToArray();
-                var (advantages, _) = GrpoMath.Advantages(rewards, c.Generations, c.ScaleRewards);
-                var samples = rollouts.Select(r => new PromptCompletion(r.PromptIds, r.Completion)).ToList();
+                var rollouts = Sample(sampler, ref loop.Rng, progress, out long generated);
+                var rewards = rollouts.Select(r => r.Total).ToArray();
+                var (advantages, zeroStd) = GrpoMath.Advantages(rewards, c.Generations, c.ScaleRewards);
+                var samples = rollouts.Select(r => new PromptCompletion(r.Rollout.PromptIds, r.Rollout.Completion)).ToList();
                 long completionTokens = Math.Max(1, samples.Sum(s => (long)s.Completion.Length));
 
                 int longest = samples.Max(s => s.Length);
@@ -105,7 +96,7 @@ public sealed class GrpoTrainer
                     acts?.Dispose();
                     acts = new Activations(_model.Layout, Math.Max(longest, c.MaxTokensPerPass), forTraining: true);
                 }
-                // Sequences with zero advantage have no policy gradient; without KL they are skipped.
+                // Sequences with zero advantage (all of a zero-std group) have no policy gradient; without KL they are skipped.
                 var active = Enumerable.Range(0, samples.Count).Where(i => c.Beta > 0 || advantages[i] != 0).ToList();
                 var oldLogprobs = new float[samples.Count][];
                 var refLogprobs = c.Beta > 0 ? ReferenceLogprobs(reference, samples, active, acts) : null;
@@ -120,7 +111,7 @@ public sealed class GrpoTrainer
                         var packed = new PackedCompletions(ids.Select(i => samples[i]).ToList());
                         var lp = new float[packed.Batch.Count];
                         var entropy = new float[packed.Batch.Count];
-                        _model.Forward(packed.Batch, acts, lp, entropy);
+                        _model.Forward(packed.Batch, acts, lp, entropy, temperature: c.Temperature);
                         var coef = new float[lp.Length];
                         for (int s = 0; s < ids.Count; s++)
                         {
@@ -140,93 +131,84 @@ public sealed class GrpoTrainer
                                 }
                             }
                         }
-                        _model.Backward(packed.Batch, acts, coef, updater.Gradients);
-                        tokensSeen += packed.Batch.Count;
+                        _model.Backward(packed.Batch, acts, coef, loop.Updater.Gradients);
+                        loop.Count("tokens_seen", packed.Batch.Count);
                     }
-                    (lr, norm) = updater.Apply(step * c.Iterations + iteration);
+                    (lr, norm) = loop.Updater.Apply(step * c.Iterations + iteration);
                 }
-                generator!.RefreshWeights();
+                sampler.RefreshWeights();
 
-                double mean = rewards.Average();
                 double? eval = evaluate != null && c.EvalEvery > 0 && ((step + 1) % c.EvalEvery == 0 || step + 1 == c.Steps) ? evaluate() : null;
-                report?.Invoke(new GrpoProgress(step + 1, c.Steps, mean,
-                    Math.Sqrt(rewards.Sum(r => (r - mean) * (r - mean)) / rewards.Length),
-                    rollouts.Average(r => r.Reward.Answer), rollouts.Average(r => r.Reward.Verification),
-                    rollouts.Average(r => r.Reward.Format), (double)zeroStd / (rollouts.Count / c.Generations),
+                var (mean, std) = MeanStd(rewards);
+                report?.Invoke(new GrpoProgress(step + 1, c.Steps, mean, std,
+                    _rewards.Select((f, j) => Stats(f.Name, _weights[j], rollouts.Select(r => r.Scores[j]).ToList())).ToList(),
+                    (double)zeroStd / (rollouts.Count / c.Generations),
                     c.Beta > 0 ? klSum / Math.Max(1, counted) : null, clipped / Math.Max(1, counted),
-                    entropySum / Math.Max(1, counted), _policy.Strength(progress),
-                    samples.Average(s => (double)s.Completion.Length),
-                    (generated + c.Iterations * samples.Sum(s => (long)s.Length)) / Math.Max(1e-9, clock.Elapsed.TotalSeconds), lr, norm, eval));
-                // After the report: a checkpoint at this step means its metrics line is written, so a resumed run misses none.
-                if ((step + 1) % c.CheckpointEvery == 0 || step + 1 == c.Steps) Save(step + 1);
-            }
+                    entropySum / Math.Max(1, counted), samples.Average(s => (double)s.Completion.Length),
+                    (generated + c.Iterations * samples.Sum(s => (long)s.Length)) / Math.Max(1e-9, clock.Elapsed.TotalSeconds), lr, norm, eval,
+                    _source.Metrics(progress)));
+            }, cancel);
         }
         finally
         {
-            generator?.Dispose();
             acts?.Dispose();
         }
-        return new TrainingSummary(state.Step, c.Steps, null);
+    }
 
-        void Save(long done)
-        {
-            if (_checkpointDir == null) return;
-            TrainingCheckpoint.Save(_checkpointDir, _model, updater.Optimizer, _format.Tokenizer,
-                new TrainerState { Step = done, DataRngState = rng.State, TokensSeen = tokensSeen, Fingerprint = c.Fingerprint },
-                reference == null ? null : dir => reference.Save(Path.Combine(dir, ReferenceDirectory)));
-            lastSaved = done;
-        }
+    private static (double Mean, double Std) MeanStd(IReadOnlyList<double> values)
+    {
+        double mean = values.Average();
+        return (mean, Math.Sqrt(values.Sum(r => (r - mean) * (r - mean)) / values.Count));
+    }
+
+    private static RewardStats Stats(string name, double weight, IReadOnlyList<double> scores)
+    {
+        var (mean, std) = MeanStd(scores);
+        return new RewardStats(name, weight, mean, std);
     }
 
     /// <summary>
     /// Draws prompts, generates G completions each and scores them. With dynamic sampling, groups whose
     /// rewards are all equal are replaced by fresh prompts, up to MaxResampleRounds times.
     /// </summary>
-    private List<Rollout> Sample(ref SplitMix64 rng, double progress, ref Generator? generator, out int zeroStdGroups, out long generatedTokens)
+    private List<Scored> Sample(RolloutSampler sampler, ref SplitMix64 rng, double progress, out long generatedTokens)
     {
         var c = _config;
-        var groups = new List<Rollout>[c.PromptsPerStep];
+        var groups = new List<Scored>[c.PromptsPerStep];
         var todo = Enumerable.Range(0, c.PromptsPerStep).ToList();
         generatedTokens = 0;
         for (int round = 0; todo.Count > 0; round++)
         {
-            var problems = new List<Problem>(todo.Count);
-            for (int k = 0; k < todo.Count; k++) problems.Add(_problems[rng.NextInt(_problems.Count)]);
-            var prompts = new List<MrpvPrompt>(problems.Count);
-            foreach (var p in problems) prompts.Add(_policy.Build(p, progress, ref rng));
-            var promptIds = prompts.Select(_format.EncodePrompt).ToList();
-            int longest = promptIds.Max(p => p.Length) + c.MaxNewTokens;
-            if (generator == null || generator.MaxLength < longest)
-            {
-                generator?.Dispose();
-                generator = new Generator(_model, c.PromptsPerStep * c.Generations, Math.Max(longest, 2 * longest - c.MaxNewTokens));
-            }
-            var inputs = promptIds.SelectMany(p => Enumerable.Repeat(p, c.Generations)).ToList();
-            var completions = generator.Generate(inputs, new SamplingOptions
+            var prompts = _source.Draw(todo.Count, progress, ref rng);
+            var rollouts = sampler.Sample(prompts, _source.Encode, c.Generations, new SamplingOptions
             {
                 MaxNewTokens = c.MaxNewTokens, Temperature = c.Temperature, TopP = c.TopP, Seed = rng.NextULong(),
-                StopTokens = _format.StopIds,
-            });
+            }, c.PromptsPerStep * c.Generations, spareLength: true);
             var retry = new List<int>();
             for (int k = 0; k < todo.Count; k++)
             {
-                var group = new List<Rollout>(c.Generations);
-                for (int g = 0; g < c.Generations; g++)
-                {
-                    var tokens = completions[k * c.Generations + g].Tokens;
-                    generatedTokens += tokens.Length;
-                    string text = _format.DecodeCompletion(tokens);
-                    group.Add(new Rollout(problems[k], prompts[k], promptIds[k], tokens, _reward.Score(_domain, problems[k], prompts[k], text)));
-                }
+                var group = rollouts.Skip(k * c.Generations).Take(c.Generations).Select(Score).ToList();
+                generatedTokens += group.Sum(r => (long)r.Rollout.Completion.Length);
                 groups[todo[k]] = group;
-                bool flat = group.All(r => r.Reward.Total == group[0].Reward.Total);
+                bool flat = GrpoMath.IsFlat(group.Select(r => r.Total).ToList(), 0, group.Count);
                 if (flat && c.DynamicSampling && round < c.MaxResampleRounds) retry.Add(todo[k]);
             }
             todo = retry;
         }
-        var all = groups.SelectMany(g => g).ToList();
-        zeroStdGroups = groups.Count(g => g.All(r => r.Reward.Total == g[0].Reward.Total));
-        return all;
+        return groups.SelectMany(g => g).ToList();
+    }
+
+    /// <summary>Every reward function's score and their weighted sum, added in the configured order.</summary>
+    private Scored Score(Rollout<TPrompt> rollout)
+    {
+        var scores = new double[_rewards.Count];
+        double total = 0;
+        for (int j = 0; j < _rewards.Count; j++)
+        {
+            scores[j] = _rewards[j].Score(rollout.Prompt, rollout.Text);
+            total += _weights[j] * scores[j];
+        }
+        return new Scored(rollout, scores, total);
     }
 
     /// <summary>
@@ -246,7 +228,7 @@ public sealed class GrpoTrainer
                 var ids = group.Select(g => active[g]).ToList();
                 var packed = new PackedCompletions(ids.Select(i => samples[i]).ToList());
                 var lp = new float[packed.Batch.Count];
-                reference.Forward(packed.Batch, acts, lp);
+                reference.Forward(packed.Batch, acts, lp, temperature: _config.Temperature);
                 for (int s = 0; s < ids.Count; s++)
                     result[ids[s]] = lp.AsSpan(packed.CompletionStart[s], samples[ids[s]].Completion.Length).ToArray();
             }

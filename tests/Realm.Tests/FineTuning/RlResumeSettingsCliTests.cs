@@ -5,14 +5,12 @@ namespace Realm.Tests.FineTuning;
 
 /// <summary>
 /// Issue 10's acceptance check for <c>realm rl</c>: a changed <c>--beta</c> (or reward weight, or EAAI
-/// schedule) on an existing run directory is refused naming it; the same command resumes. Enabled once
-/// GrpoTrainer runs on <see cref="Realm.Training.TrainingLoop"/>; until then its fingerprint checks only a few settings.
+/// schedule) on an existing run directory is refused naming it; the same command resumes (GrpoTrainer runs
+/// on <see cref="Realm.Training.TrainingLoop"/>).
 /// </summary>
 public class RlResumeSettingsCliTests
 {
-    private const string UntilGrpoUsesTheLoop = "GrpoTrainer does not run on TrainingLoop yet (issue 10, branch s5-core): remove this Skip at the merge";
-
-    [Fact(Skip = UntilGrpoUsesTheLoop)]
+    [Fact]
     public void RlRefusesAChangedBetaOrRewardWeightAndResumesTheSameCommand()
     {
         using var dir = new TempDirectory();

@@ -1,3 +1,4 @@
+using Realm.Tests.Training;
 using Realm.Data;
 using Realm.Domains;
 using Realm.Engine.Compute;
@@ -101,31 +102,14 @@ public class LoraTrainingTests
         Assert.DoesNotContain("lora.alpha", e.Message);
     }
 
-    /// <summary>Rewards digits in a short completion: learnable in a few steps.</summary>
-    private sealed class DigitReward : IRewardFunction
-    {
-        public RewardBreakdown Score(IDomain domain, Problem problem, MrpvPrompt prompt, string completion)
-        {
-            double share = completion.Length == 0 ? 0 : completion.Count(char.IsAsciiDigit) / 4.0;
-            return new RewardBreakdown(share, share, 0, 0);
-        }
-    }
-
-    private static List<Problem> Problems()
-    {
-        var rng = new SplitMix64(1);
-        var domain = new FakeDomain();
-        return Enumerable.Range(0, 20).Select(i => domain.Generate(ref rng, "train", 1, $"f-{i}")).ToList();
-    }
-
     private static GrpoConfig Grpo => new()
     {
         Steps = 4, PromptsPerStep = 4, Generations = 8, MaxNewTokens = 4, Seed = 3, CheckpointEvery = 2, Beta = 0.05, Iterations = 2,
         Optimizer = new OptimizerConfig { LearningRate = 2e-2f, WarmupSteps = 0, Decay = DecayShape.Constant, AdamW = new AdamWOptions { WeightDecay = 0 } },
     };
 
-    private static GrpoTrainer GrpoTrainer(LlamaModel model, string? dir) =>
-        new(model, PromptFormat.Plain(Tokenizer), new FakeDomain(), Problems(), new PlainPromptPolicy(), new DigitReward(), Grpo, dir);
+    private static GrpoTrainer<ProblemPrompt> GrpoTrainer(LlamaModel model, string? dir) =>
+        GrpoTestKit.Trainer(model, Grpo, dir);
 
     [Fact]
     public void GrpoOnAdaptersUsesTheBaseAsKlReferenceAndResumesExactly()
@@ -147,8 +131,7 @@ public class LoraTrainingTests
         {
             fresh.Adapters = freshAdapters;
             var single = new List<GrpoProgress>();
-            new GrpoTrainer(fresh, PromptFormat.Plain(Tokenizer), new FakeDomain(), Problems(), new PlainPromptPolicy(), new DigitReward(),
-                Grpo with { Steps = 1, Iterations = 1 }, null).Run(single.Add);
+            GrpoTestKit.Trainer(fresh, Grpo with { Steps = 1, Iterations = 1 }, null).Run(single.Add);
             Assert.Equal(0, single[0].Kl);
         }
 

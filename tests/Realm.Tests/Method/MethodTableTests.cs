@@ -1,3 +1,5 @@
+using Realm.Training;
+using Realm.Method.Rewards;
 using Realm.Evaluation;
 using Realm.Method;
 using Realm.Method.Pipelines;
@@ -74,14 +76,14 @@ public class MethodTableTests
     }
 
     [Fact]
-    public void RewardWeightsBecomeTheMrpvRewardWithUnnamedTermsAtZero()
+    public void RewardWeightsNameRewardPlugins()
     {
         var all = Methods.All(ExperimentConfig.Demo);
-        Assert.Equal(new MrpvReward(1.0, 0.5, 0.1), all.Single(m => m.Name == "ReaLM-R1").RewardFunction());
-        Assert.Equal(new MrpvReward(1.0, 0, 0), all.Single(m => m.Name == "GRPO").RewardFunction());
-        Assert.Equal(new MrpvReward(1.0, 0, 0.1), all.Single(m => m.Name == "ReaLM-R1 w/o verification reward").RewardFunction());
-        var bad = all[0] with { Rewards = [new("length", -0.1)] };
-        Assert.Contains("unknown reward 'length'", Assert.Throws<RealmException>(() => bad.RewardFunction()).Message);
+        Assert.Equal(RewardPlugins.Mrpv(), all.Single(m => m.Name == "ReaLM-R1").Rewards);
+        Assert.Equal(RewardPlugins.AnswerOnly, all.Single(m => m.Name == "GRPO").Rewards);
+        Assert.Equal([new RewardWeight("answer", 1.0), new RewardWeight("format", 0.1)], all.Single(m => m.Name == "ReaLM-R1 w/o verification reward").Rewards);
+        foreach (var method in all) Assert.Equal(method.Rewards.Count, RewardPlugins.For(method.Rewards).Count);
+        Assert.Contains("unknown reward 'nosuch'", Assert.Throws<RealmException>(() => RewardPlugins.For([new("nosuch", -0.1)])).Message);
     }
 
     [Fact]

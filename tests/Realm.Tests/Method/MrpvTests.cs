@@ -1,6 +1,7 @@
 using Realm.Data;
 using Realm.Engine.Compute;
 using Realm.Method;
+using Realm.Method.Rewards;
 
 namespace Realm.Tests.Method;
 
@@ -17,10 +18,18 @@ public class MrpvTests
 
     private static MrpvPrompt InOrder(Problem p) => MrpvPrompts.Render(p, p.Routes, 1.0);
 
-    private static RewardBreakdown Score(string completion, MrpvPrompt? prompt = null)
+    /// <summary>The three MRPV reward plug-ins' scores and their total at the default weights (1, 0.5, 0.1).</summary>
+    private sealed record Scores(double Answer, double Verification, double Format)
     {
-        var p = ThreeRouteProblem();
-        return new MrpvReward().Score(new FakeDomain(), p, prompt ?? InOrder(p), completion);
+        public double Total => 1.0 * Answer + 0.5 * Verification + 0.1 * Format;
+    }
+
+    private static Scores Score(string completion, MrpvPrompt? prompt = null, Problem? problem = null)
+    {
+        var p = problem ?? ThreeRouteProblem();
+        var task = new ProblemPrompt(new FakeDomain(), p, prompt ?? InOrder(p));
+        return new Scores(new AnswerReward().Score(task, completion), new VerificationReward().Score(task, completion),
+            new FormatReward().Score(task, completion));
     }
 
     [Fact]
@@ -79,9 +88,25 @@ public class MrpvTests
         Assert.Equal(1, prompt.Routes[1].VisibleError);   // its error is in step 1: visible
         Assert.Null(prompt.Routes[2].VisibleError);       // its error is in step 2: hidden, reads as correct
         Assert.DoesNotContain("Answer: 10", prompt.Text);
-        var r = new MrpvReward().Score(new FakeDomain(), p, prompt,
-            "<verify>\nRoute 1: correct\nRoute 2: wrong at step 1\nRoute 3: correct\n</verify>\n<think>\nx\n</think>\nAnswer: 5");
+        var r = Score(
+            "<verify>\nRoute 1: correct\nRoute 2: wrong at step 1\nRoute 3: correct\n</verify>\n<think>\nx\n</think>\nAnswer: 5", prompt, p);
         Assert.Equal(1.0, r.Verification, 10);
+    }
+
+    [Fact]
+    public void ATruncatedNegativeRouteWithAnUnknownFirstErrorIsNeverShownOrScoredAsCorrect()
+    {
+        // Defect (issue 10): cut before its unknown error, the route read as "correct so far" and a
+        // "correct" verdict on it earned full verification credit.
+        var p = new Problem { Id = "t-2", Domain = "fake", Question = "2+3", Answer = "5" };
+        p.Routes.Add(new Route { Text = "1. R1: 2+3=5\n2. R2: 5*2=10\n3. R3: 10-1=9\nAnswer: 9", Answer = "9", Correct = false });
+        var prompt = MrpvPrompts.Render(p, p.Routes, 0.4);
+        var shown = prompt.Routes[0];
+        Assert.NotNull(shown.VisibleError);
+        Assert.Contains("Answer: 9", prompt.Text); // unknown error: the route is shown whole, not cut
+        var output = MrpvOutput.Parse("<verify>\nRoute 1: correct\n</verify>\n<think>\nx\n</think>\nAnswer: 5");
+        Assert.Equal(0, RouteVerdicts.Score(prompt, output));
+        Assert.False(RouteVerdicts.IsRight(shown, output.Verdicts[1]));
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using Realm.Data;
 using Realm.Engine.Compute;
 using Realm.Evaluation;
 using Realm.Method;
+using Realm.Method.Rewards;
 using Realm.Method.Pipelines;
 
 namespace Realm.Tests.Method;
@@ -123,8 +124,9 @@ public class PipelineTests
         var prompt = MrpvPrompts.Render(p, p.Routes, 1.0);
         var text = TrainingExamples.Completion(prompt, p.Routes[0]);
         Assert.Equal("<verify>\nRoute 1: correct\nRoute 2: wrong at step 1\n</verify>\n<think>\n1. R1: 2+3=5\n</think>\nAnswer: 5", text);
-        var reward = new MrpvReward().Score(new FakeDomain(), p, prompt, text);
-        Assert.Equal(1.6, reward.Total, 10); // the teacher's own answer earns the full reward
+        var task = new ProblemPrompt(new FakeDomain(), p, prompt);
+        // The teacher's own answer earns the full reward of every MRPV plug-in.
+        Assert.All(RewardPlugins.For(RewardPlugins.Mrpv()), reward => Assert.Equal(1.0, reward.Score(task, text), 10));
         Assert.Equal("<think>\n1. R1: 2+3=5\n</think>\nAnswer: 5", TrainingExamples.Completion(MrpvPrompts.Plain(p), p.Routes[0]));
     }
 }

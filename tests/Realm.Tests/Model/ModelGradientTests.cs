@@ -28,10 +28,10 @@ public unsafe class ModelGradientTests
         return c;
     }
 
-    private static double Loss(LlamaModel model, TokenBatch batch, Activations acts, float[] coef)
+    private static double Loss(LlamaModel model, TokenBatch batch, Activations acts, float[] coef, float temperature = 1f)
     {
         var lp = new float[batch.Count];
-        model.Forward(batch, acts, lp);
+        model.Forward(batch, acts, lp, temperature: temperature);
         double s = 0;
         for (int i = 0; i < lp.Length; i++) s += (double)coef[i] * lp[i];
         return s;
@@ -81,6 +81,73 @@ public unsafe class ModelGradientTests
                 double err = Math.Abs(numeric - grads.Ptr[i]) / maxGrad;
                 Assert.True(err < 3e-2, $"{p.Name}[{i - p.Offset}]: analytic {grads.Ptr[i]:G5} numeric {numeric:G5} (max |g| {maxGrad:G3})");
             }
+        }
+    }
+
+    public static IEnumerable<object[]> Levels() => TestSupport.SimdLevels();
+
+    [Theory]
+    [MemberData(nameof(Levels))]
+    public void TemperatureGivesLogprobsAndEntropyOfTheScaledDistribution(SimdLevel simd)
+    {
+        // Reference: log-softmax of the raw logits / T, in double, from the unscaled pass's logits.
+        using var cpu = TestSupport.NewCpu(simd);
+        using var model = new LlamaModel(TinyConfig(true, false), cpu);
+        model.InitializeRandom(10, std: 0.4f);
+        var batch = RandomBatch(11, new[] { 6, 4 }, 8);
+        using var acts = new Activations(model.Layout, batch.Count, forTraining: true);
+        int n = batch.Count, v = 11;
+        var raw = new float[n * v];
+        var lp1 = new float[n];
+        model.Forward(batch, acts, lp1, logits: raw);
+        var lpT1 = new float[n];
+        model.Forward(batch, acts, lpT1, temperature: 1f);
+        Assert.Equal(lp1, lpT1); // T = 1 is the unscaled path, bit for bit
+
+        const float t = 0.6f;
+        var lp = new float[n];
+        var entropy = new float[n];
+        model.Forward(batch, acts, lp, entropy, temperature: t);
+        for (int r = 0; r < n; r++)
+        {
+            var z = raw.AsSpan(r * v, v).ToArray().Select(x => x * (1.0 / t)).ToArray();
+            double max = z.Max(), lse = max + Math.Log(z.Sum(x => Math.Exp(x - max)));
+            double h = -z.Sum(x => Math.Exp(x - lse) * (x - lse));
+            int target = batch.Targets[r];
+            Assert.Equal(target < 0 ? 0 : z[target] - lse, lp[r], 4);
+            Assert.Equal(h, entropy[r], 4);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Levels))]
+    public void BackwardAtATemperatureMatchesFiniteDifferences(SimdLevel simd)
+    {
+        using var cpu = TestSupport.NewCpu(simd);
+        using var model = new LlamaModel(TinyConfig(false, true), cpu);
+        model.InitializeRandom(11, std: 0.4f);
+        var batch = RandomBatch(11, new[] { 5, 7 }, 9);
+        var coef = RandomCoef(batch.Count, 3);
+        const float t = 0.7f;
+        // A logit budget of 3 rows makes the backward pass recompute (and rescale) the logits per chunk.
+        using var acts = new Activations(model.Layout, batch.Count, forTraining: true, logitBudget: 3 * 11);
+        using var grads = new NativeBuffer(model.Layout.Total);
+        model.Forward(batch, acts, new float[batch.Count], temperature: t);
+        model.Backward(batch, acts, coef, grads);
+
+        double maxGrad = 1e-4;
+        for (long i = 0; i < model.Layout.Total; i++) maxGrad = Math.Max(maxGrad, Math.Abs(grads.Ptr[i]));
+        var rng = new Random(4);
+        for (int s = 0; s < 24; s++)
+        {
+            long i = rng.NextInt64(model.Layout.Total);
+            float keep = model.Weights.Ptr[i];
+            const float h = 1e-2f;
+            model.Weights.Ptr[i] = keep + h; double up = Loss(model, batch, acts, coef, t);
+            model.Weights.Ptr[i] = keep - h; double down = Loss(model, batch, acts, coef, t);
+            model.Weights.Ptr[i] = keep;
+            double numeric = (up - down) / (2 * h);
+            Assert.True(Math.Abs(numeric - grads.Ptr[i]) / maxGrad < 3e-2, $"[{i}]: analytic {grads.Ptr[i]:G5} numeric {numeric:G5}");
         }
     }
 

@@ -1,3 +1,4 @@
+using Realm.Method;
 using Realm.Data;
 using Realm.Domains;
 using Realm.Engine.Compute;

@@ -27,6 +27,24 @@ public class GrpoTests
         Assert.Equal(new[] { 0.5, -0.5, -0.5, 0.5 }, dr[..4]);
     }
 
+    [Theory]
+    [InlineData(1.0, 0.0, 1.0)] // 1.1
+    [InlineData(0.0, 1.0, 1.0)] // 0.6
+    [InlineData(1.0, 1.0, 1.0)] // 1.6
+    [InlineData(1.0, 0.5, 1.0)] // 1.35
+    [InlineData(0.0, 1.0 / 3, 1.0)]
+    public void GroupsOfEqualWeightedRewardsAreZeroStdWithZeroAdvantage(double answer, double verification, double format)
+    {
+        // Defect (issue 10): the mean of eight equal non-0/1 rewards can differ from them in the last bit,
+        // so the group was not seen as zero-std and got advantages of ~1e-13 instead of 0.
+        double r = 1.0 * answer + 0.5 * verification + 0.1 * format;
+        var rewards = Enumerable.Repeat(r, 8).Concat([1.0, 0, 0, 1, 0, 0, 1, 0]).ToArray();
+        var (a, zero) = GrpoMath.Advantages(rewards, 8, scale: true);
+        Assert.Equal(1, zero);
+        Assert.All(a[..8], x => Assert.Equal(0.0, x));
+        Assert.NotEqual(0.0, a[8]);
+    }
+
     [Fact]
     public void TokenCoefficientsFollowTheClippedObjective()
     {
@@ -52,16 +70,6 @@ public class GrpoTests
         Assert.Equal((float)(0.1 * (1 - Math.Exp(0.5))), k, 6);
     }
 
-    /// <summary>Rewards the share of digits in a short completion: learnable from scratch in a few steps.</summary>
-    private sealed class DigitReward : IRewardFunction
-    {
-        public RewardBreakdown Score(IDomain domain, Problem problem, MrpvPrompt prompt, string completion)
-        {
-            double share = completion.Length == 0 ? 0 : completion.Count(char.IsAsciiDigit) / 4.0;
-            return new RewardBreakdown(share, share, 0, 0);
-        }
-    }
-
     private static readonly ByteTokenizer Tokenizer = new();
 
     private static LlamaModel TinyModel(Cpu cpu)
@@ -76,13 +84,6 @@ public class GrpoTests
         return model;
     }
 
-    private static List<Problem> Problems()
-    {
-        var rng = new SplitMix64(1);
-        var domain = new FakeDomain();
-        return Enumerable.Range(0, 20).Select(i => domain.Generate(ref rng, "train", 1, $"f-{i}")).ToList();
-    }
-
     private static GrpoConfig Config => new()
     {
         Steps = 30, PromptsPerStep = 4, Generations = 8, MaxNewTokens = 4, Seed = 3, CheckpointEvery = 1000,
@@ -95,7 +96,7 @@ public class GrpoTests
         using var cpu = TestSupport.NewCpu(SimdSupport.Best);
         using var model = TinyModel(cpu);
         var history = new List<GrpoProgress>();
-        new GrpoTrainer(model, PromptFormat.Plain(Tokenizer), new FakeDomain(), Problems(), new PlainPromptPolicy(), new DigitReward(), Config, null)
+        GrpoTestKit.Trainer(model, Config, null)
             .Run(history.Add);
         double first = history.Take(5).Average(h => h.RewardMean), last = history.TakeLast(5).Average(h => h.RewardMean);
         Assert.True(last > first + 0.3, $"mean reward {first:F3} → {last:F3}");
@@ -108,20 +109,105 @@ public class GrpoTests
         using var cpu = TestSupport.NewCpu(SimdSupport.Best);
         var config = Config with { Steps = 4, Beta = 0.05, Iterations = 2, CheckpointEvery = 2 };
         using var straight = TinyModel(cpu);
-        new GrpoTrainer(straight, PromptFormat.Plain(Tokenizer), new FakeDomain(), Problems(), new PlainPromptPolicy(), new DigitReward(), config, null).Run();
+        GrpoTestKit.Trainer(straight, config, null).Run();
 
         using var dir = new TempDirectory();
         using (var first = TinyModel(cpu))
         {
             using var cts = new CancellationTokenSource();
-            var trainer = new GrpoTrainer(first, PromptFormat.Plain(Tokenizer), new FakeDomain(), Problems(), new PlainPromptPolicy(), new DigitReward(), config, dir.Path);
+            var trainer = GrpoTestKit.Trainer(first, config, dir.Path);
             Assert.ThrowsAny<OperationCanceledException>(() => trainer.Run(p => { if (p.Step == 3) cts.Cancel(); }, cts.Token));
         }
         using var resumed = TinyModel(cpu);
         var steps = new List<long>();
-        new GrpoTrainer(resumed, PromptFormat.Plain(Tokenizer), new FakeDomain(), Problems(), new PlainPromptPolicy(), new DigitReward(), config, dir.Path)
+        GrpoTestKit.Trainer(resumed, config, dir.Path)
             .Run(p => steps.Add(p.Step));
         Assert.Equal(new long[] { 4 }, steps);
         Assert.Equal(straight.Weights.Span.ToArray(), resumed.Weights.Span.ToArray());
+    }
+
+    /// <summary>A reward plug-in that always gives the same score.</summary>
+    private sealed class Constant(string name, double value) : IRewardFunction<ProblemPrompt>
+    {
+        public string Name => name;
+        public double Score(ProblemPrompt prompt, string completion) => value;
+    }
+
+    [Fact]
+    public void GroupsWithEqualWeightedRewardsAreCountedAndNotTrainedOn()
+    {
+        // Defect (issue 10): with weights 1, 0.5, 0.1 every completion scores 1.1, yet the groups got
+        // advantages of ~1e-13, were trained on, and AdamW turned those into real updates.
+        using var cpu = TestSupport.NewCpu(SimdSupport.Best);
+        using var model = TinyModel(cpu);
+        var before = model.Weights.Span.ToArray();
+        var config = Config with
+        {
+            Steps = 2, Rewards = [new("answer", 1.0), new("verification", 0.5), new("format", 0.1)],
+        };
+        var history = new List<GrpoProgress>();
+        GrpoTestKit.Trainer(model, config, null, new Constant("answer", 1), new Constant("verification", 0), new Constant("format", 1))
+            .Run(history.Add);
+        Assert.All(history, h => Assert.Equal(1.0, h.FracZeroStd));
+        Assert.Equal(before, model.Weights.Span.ToArray());
+    }
+
+    [Fact]
+    public void EachRewardIsLoggedUnderItsNameWithItsWeight()
+    {
+        using var cpu = TestSupport.NewCpu(SimdSupport.Best);
+        using var model = TinyModel(cpu);
+        var history = new List<GrpoProgress>();
+        GrpoTestKit.Trainer(model, Config with { Steps = 1, Rewards = [new("digits", 2.0)] }, null, new DigitReward(), new Constant("half", 0.5))
+            .Run(history.Add);
+        var h = Assert.Single(history);
+        Assert.Equal(["digits", "half"], h.Rewards.Select(r => r.Name));
+        Assert.Equal([2.0, 1.0], h.Rewards.Select(r => r.Weight)); // unnamed in the config: weight 1
+        Assert.Equal(0.5, h.Rewards[1].Mean, 12);
+        Assert.Equal(0, h.Rewards[1].Std, 12);
+        Assert.Equal(2.0 * h.Rewards[0].Mean + 0.5, h.RewardMean, 9);
+        Assert.Equal(0, h.SourceMetrics["eaai_alpha"]); // the plain prompt policy's strength
+    }
+
+    [Fact]
+    public void AConfigWeightingAMissingRewardIsRefused()
+    {
+        using var cpu = TestSupport.NewCpu(SimdSupport.Best);
+        using var model = TinyModel(cpu);
+        var e = Assert.Throws<RealmException>(() => GrpoTestKit.Trainer(model, Config with { Rewards = [new("lenght", -0.1)] }, null));
+        Assert.Contains("'lenght'", e.Message);
+    }
+
+    /// <summary>Prompts that are plain strings: the core needs no problems, domains or MRPV.</summary>
+    private sealed class StringSource : IRolloutSource<string>
+    {
+        public IReadOnlyList<string> Draw(int count, double progress, ref SplitMix64 rng)
+        {
+            var prompts = new List<string>(count);
+            for (int i = 0; i < count; i++) prompts.Add($"say {rng.NextInt(10)}:");
+            return prompts;
+        }
+        public int[] Encode(string prompt) => [Tokenizer.BosId, .. Tokenizer.Encode(prompt)];
+        public string Decode(int[] completion) => Tokenizer.Decode(completion.Where(t => t != Tokenizer.EosId).ToArray());
+        public IReadOnlyList<int> StopIds => [Tokenizer.EosId];
+        public IReadOnlyDictionary<string, double> Metrics(double progress) => new Dictionary<string, double>();
+        public void AddSettings(RunSettings settings) => settings.Add("prompts", "say-digit");
+    }
+
+    private sealed class StringDigits : IRewardFunction<string>
+    {
+        public string Name => "digits";
+        public double Score(string prompt, string completion) => completion.Count(char.IsAsciiDigit) / 4.0;
+    }
+
+    [Fact]
+    public void TheCoreTrainsOnAnyPromptType()
+    {
+        using var cpu = TestSupport.NewCpu(SimdSupport.Best);
+        using var model = TinyModel(cpu);
+        var history = new List<GrpoProgress>();
+        new GrpoTrainer<string>(model, new StringSource(), [new StringDigits()], Config, null).Run(history.Add);
+        double first = history.Take(5).Average(h => h.RewardMean), last = history.TakeLast(5).Average(h => h.RewardMean);
+        Assert.True(last > first + 0.3, $"mean reward {first:F3} → {last:F3}");
     }
 }

@@ -49,6 +49,9 @@ public sealed class Activations : IDisposable
     /// <summary>The adapters the last forward pass ran with (null: none), so a backward pass can check it matches.</summary>
     internal LoraAdapters? ForwardAdapters { get; set; }
 
+    /// <summary>The temperature the last forward pass divided the logits by, so the backward pass differentiates the same distribution.</summary>
+    internal float LogitTemperature { get; set; } = 1f;
+
     public int Capacity { get; }
     public bool ForTraining { get; }
     /// <summary>Rows of logits computed at once.</summary>

@@ -11,11 +11,16 @@ public sealed unsafe partial class LlamaModel
     /// Runs the model over <paramref name="batch"/> and writes, per row, the log-probability of its target
     /// (0 where the target is −1) and, if asked, the entropy of the predicted distribution and the raw
     /// logits (rows × vocab). With training activations it keeps what <see cref="Backward"/> needs, and
-    /// attached adapters apply their dropout (a training pass); otherwise dropout is off.
+    /// attached adapters apply their dropout (a training pass); otherwise dropout is off. With a
+    /// <paramref name="temperature"/> other than 1 everything is of softmax(logits / T), the distribution a
+    /// sampler at that temperature draws from (RL's ratios and KL must use it), and the backward pass
+    /// differentiates that distribution; the logits written out are the divided ones.
     /// </summary>
     public void Forward(TokenBatch batch, Activations acts, Span<float> logprobs, Span<float> entropies = default,
-        Span<float> logits = default)
+        Span<float> logits = default, float temperature = 1f)
     {
+        if (!(temperature > 0)) throw new ArgumentOutOfRangeException(nameof(temperature), "temperature must be positive");
+        acts.LogitTemperature = temperature;
         using var _ = Profiler.Measure("total: forward");
         int n = batch.Count, d = Config.HiddenSize;
         CheckBatch(batch, acts);
@@ -87,6 +92,8 @@ public sealed unsafe partial class LlamaModel
                 if (n > acts.LogitRows) ComputeLogits(acts, r0, rows); // the forward pass kept only the last chunk
                 float* logits = acts.Logits.Ptr;
                 LogSoftmax.Backward(Cpu, logits, acts.LogitLse.Ptr + r0, targets + r0, c + r0, logits, rows, v);
+                // ∂/∂z of a function of z/T is 1/T times its gradient with respect to z/T.
+                if (acts.LogitTemperature != 1f) Vectorized.Scale(Cpu.Simd, logits, 1f / acts.LogitTemperature, rows * v);
                 Linear.BackwardInput(Cpu, logits, rows, v, W(Layout.LmHead), d, dNormed + (long)r0 * d);
                 if (lora == null)
                     Linear.BackwardWeight(Cpu, logits, rows, v, acts.FinalNormed.Ptr + (long)r0 * d, d, g + Layout.LmHead);
@@ -109,9 +116,13 @@ public sealed unsafe partial class LlamaModel
         batch.Validate(Config.VocabSize, Config.MaxPositionEmbeddings);
     }
 
-    private void ComputeLogits(Activations acts, int r0, int rows) =>
+    /// <summary>Logits of rows r0.. into the activations' logit buffer, divided by the forward pass's temperature (multiplied by 1/T, as the sampler does).</summary>
+    private void ComputeLogits(Activations acts, int r0, int rows)
+    {
         Linear.Forward(Cpu, acts.FinalNormed.Ptr + (long)r0 * Config.HiddenSize, rows, Config.HiddenSize,
             W(Layout.LmHead), Config.VocabSize, acts.Logits.Ptr);
+        if (acts.LogitTemperature != 1f) Vectorized.Scale(Cpu.Simd, acts.Logits.Ptr, 1f / acts.LogitTemperature, rows * Config.VocabSize);
+    }
 
     /// <summary>
     /// One decoder layer: mid = x + Attn(norm(x)); output = mid + MLP(norm(mid)). x, mid and output may be

@@ -213,7 +213,7 @@ public static class Experiment
             ctx.Observer.StageStarted($"evaluate {stage} ({split})", 2 * problems.Count + (options.SampleK > 0 ? problems.Count : 0));
             var score = ModelEvaluator.Evaluate(model, ctx.Format, ctx.Domain, problems, split, options, (done, _) => ctx.Observer.StageProgress(done, ""));
             ctx.Observer.StageFinished($"with routes {score.AccuracyWithRoutes:P1}, without {score.AccuracyWithoutRoutes:P1}");
-            rows.Add(MethodResult.FromScore(stage, score) with { Seed = (int)ctx.Config.Seed });
+            rows.Add(score.ToResult(stage) with { Seed = (int)ctx.Config.Seed });
         }
         Directory.CreateDirectory(Path.GetDirectoryName(cache)!);
         AtomicFile.WriteAllText(cache, JsonSerializer.Serialize(rows));

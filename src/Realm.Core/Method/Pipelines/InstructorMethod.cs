@@ -19,29 +19,27 @@ public static class InstructorMethod
         var rng = new SplitMix64(c.Seed + method.SeedOffset);
         int probe = Math.Min(ctx.Train.Count, Math.Max(64, c.MethodSequences / 8));
         var probes = Enumerable.Range(0, probe).Select(_ => ctx.Train[rng.NextInt(ctx.Train.Count)]).ToList();
-        var prompts = probes.Select(MrpvPrompts.Plain).ToList();
+        var prompts = probes.Select(p => new ProblemPrompt(ctx.Domain, p, MrpvPrompts.Plain(p))).ToList();
 
         ctx.Observer.StageStarted($"{method.Name}: examining the student on {probe} questions", probe);
         var wrongRules = new List<int>();
         long generated = 0;
         const int batch = 64;
-        var ids = prompts.Select(ctx.Format.EncodePrompt).ToList();
-        using (var generator = new Generator(model, batch, ids.Max(p => p.Length) + c.MaxNewTokens))
-            for (int at = 0; at < probes.Count; at += batch)
+        using (var rollouts = new StudentRollouts(model, ctx.Format))
+        {
+            rollouts.Reserve(prompts, c.MaxNewTokens, batch);
+            for (int at = 0; at < prompts.Count; at += batch)
             {
-                var chunk = Enumerable.Range(at, Math.Min(batch, probes.Count - at)).ToList();
-                var outputs = generator.Generate(chunk.Select(i => ids[i]).ToList(),
-                    new SamplingOptions { Greedy = true, MaxNewTokens = c.MaxNewTokens, StopTokens = ctx.Format.StopIds });
-                for (int k = 0; k < chunk.Count; k++)
+                var chunk = prompts.Skip(at).Take(batch).ToList();
+                foreach (var answer in rollouts.Run(chunk, 1, new SamplingOptions { Greedy = true, MaxNewTokens = c.MaxNewTokens }, batch))
                 {
-                    var problem = probes[chunk[k]];
-                    generated += outputs[k].Tokens.Length;
-                    var parsed = MrpvOutput.Parse(ctx.Format.DecodeCompletion(outputs[k].Tokens));
-                    if (parsed.Answer != null && ctx.Domain.Verify(problem, parsed.Answer)) continue;
-                    if (MistakeDiagnosis.FirstWrongRule(ctx.Domain.Solve(problem), parsed.Thinking) is int rule) wrongRules.Add(rule);
+                    generated += answer.Completion.Length;
+                    if (!answer.Correct && MistakeDiagnosis.FirstWrongRule(ctx.Domain.Solve(answer.Prompt.Problem), answer.Output.Thinking) is int rule)
+                        wrongRules.Add(rule);
                 }
-                ctx.Observer.StageProgress(chunk[^1] + 1, $"{wrongRules.Count} mistakes diagnosed");
+                ctx.Observer.StageProgress(at + chunk.Count, $"{wrongRules.Count} mistakes diagnosed");
             }
+        }
         ctx.Observer.StageFinished($"{wrongRules.Count} of {probe} answers wrong with a diagnosable rule");
         TrainingRuns.RecordGenerated(ctx, method.Label("diagnosis"), generated);
 

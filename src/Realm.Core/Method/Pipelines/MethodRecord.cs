@@ -1,3 +1,4 @@
+using Realm.Training;
 using Realm.Evaluation;
 using Realm.Engine.Model;
 
@@ -25,9 +26,6 @@ public enum Recipe
 
 /// <summary>When routes are shown while the method trains: never, fading by EAAI, always, or whole until EAAI's end and then never.</summary>
 public enum RouteSchedule { None, Eaai, AlwaysOn, CutAtOnce }
-
-/// <summary>One named reward term and its weight (answer, verification, format).</summary>
-public sealed record RewardWeight(string Name, double Weight);
 
 /// <summary>
 /// A method of the comparison as data (docs/method.md, "Pipelines and baselines"): its name, role, the
@@ -76,18 +74,6 @@ public sealed record MethodRecord
 
     /// <summary>Whether a metrics line with this label belongs to the method.</summary>
     public bool Owns(string label) => label == Name || label.StartsWith(Name + " · ", StringComparison.Ordinal);
-
-    /// <summary>
-    /// The reward objects of the record's weights: the MRPV reward with every weight not named set to 0.
-    /// The one place a record becomes reward code.
-    /// </summary>
-    public IRewardFunction RewardFunction()
-    {
-        double Weight(string name) => Rewards.Where(r => r.Name == name).Sum(r => r.Weight);
-        var unknown = Rewards.FirstOrDefault(r => r.Name is not ("answer" or "verification" or "format"));
-        if (unknown != null) throw new RealmException($"method {Name}: unknown reward '{unknown.Name}' (answer, verification or format)");
-        return new MrpvReward(Weight("answer"), Weight("verification"), Weight("format"));
-    }
 
     /// <summary>
     /// How RL prompts are built: the question alone without routes, else MRPV prompts of up to

@@ -1,3 +1,4 @@
+using Realm.Training;
 using Realm.Evaluation;
 
 namespace Realm.Method.Pipelines;

@@ -16,7 +16,6 @@ public static class RlMethod
     {
         var c = ctx.Config;
         var policy = method.PromptPolicy(c.Eaai, c.MaxRoutes);
-        var reward = method.RewardFunction();
         var updates = method.PlannedUpdates(c);
         ulong seed = c.Seed + method.SeedOffset;
         for (int round = 0; round < method.Rounds; round++)
@@ -25,7 +24,7 @@ public static class RlMethod
             if (round > 0)
                 TrainingRuns.Sft(ctx, method.Label($"round {round + 1} sft"), model, OwnVerifiedReasoning(ctx, model, method.Label($"round {round + 1} sampling")),
                     c.Sft(updates[2 * round - 1], seed + 10 * (ulong)round, fromScratch: false), Path.Combine(workDirectory, $"sft-{round}"));
-            TrainingRuns.Grpo(ctx, label, model, policy, reward, c.Grpo(updates[2 * round], seed + (ulong)round),
+            TrainingRuns.Grpo(ctx, label, model, policy, c.Grpo(updates[2 * round], seed + (ulong)round) with { Rewards = method.Rewards },
                 Path.Combine(workDirectory, $"rl-{round}"));
         }
     }

@@ -1,5 +1,6 @@
 using Realm.Evaluation;
 using Realm.Engine.Model;
+using Realm.Method.Rewards;
 using Realm.Training;
 
 namespace Realm.Method.Pipelines;
@@ -40,31 +41,31 @@ public static class TrainingRuns
         ctx.Observer.StageFinished(summary.Resumed ? $"resumed at step {summary.StartStep}" : "done");
     }
 
-    public static void Grpo(TrainingContext ctx, string method, LlamaModel model, IPromptPolicy policy, IRewardFunction reward,
-        GrpoConfig config, string checkpointDir)
+    /// <summary>
+    /// GRPO on the training problems, prompted by <paramref name="policy"/> and rewarded by the reward plug-ins
+    /// <paramref name="config"/> weights (<see cref="GrpoConfig.Rewards"/>). Each reward's mean and std are
+    /// logged as rewards/NAME/mean and rewards/NAME/std, and the step's budget (sequences, updates, tokens).
+    /// </summary>
+    public static void Grpo(TrainingContext ctx, string method, LlamaModel model, IPromptPolicy policy, GrpoConfig config, string checkpointDir)
     {
         ctx.Observer.StageStarted($"{method}: RL", config.Steps);
         ctx.RewindMetrics(method, TrainingCheckpoint.StepOf(checkpointDir));
         config = config with { EvalEvery = EvalEvery(ctx, config.Steps) };
         int sequences = config.PromptsPerStep * config.Generations;
-        var summary = new GrpoTrainer(model, ctx.Format, ctx.Domain, ctx.Train, policy, reward, config, checkpointDir).Run(p =>
+        var source = new ProblemPromptSource(ctx.Format, ctx.Domain, ctx.Train, policy);
+        var trainer = new GrpoTrainer<ProblemPrompt>(model, source, RewardPlugins.For(config.Rewards), config, checkpointDir, ctx.Tokenizer);
+        var summary = trainer.Run(p =>
         {
+            string alpha = p.SourceMetrics.TryGetValue("eaai_alpha", out double a) ? $", α {a:F2}" : "";
             ctx.Observer.StageProgress((int)p.Step,
-                $"reward {p.RewardMean:F2}, acc {p.AnswerAccuracy:P0}, α {p.Strength:F2}, {p.TokensPerSecond:N0} tok/s{HeldOut(p.EvalAccuracy)}");
+                $"reward {p.RewardMean:F2}, acc {p.RewardMeanOf("answer") ?? 0:P0}{alpha}, {p.TokensPerSecond:N0} tok/s{HeldOut(p.EvalAccuracy)}");
+            var values = GrpoMetrics(p);
             // The trained batch's completions, sampled once and trained on by each of the μ updates (resampled groups not counted).
             double completionTokens = Math.Round(p.MeanCompletionTokens * sequences);
-            var values = new Dictionary<string, double>
-            {
-                ["reward_mean"] = p.RewardMean, ["reward_std"] = p.RewardStd, ["answer_acc"] = p.AnswerAccuracy,
-                ["verification"] = p.VerificationMean, ["format"] = p.FormatRate, ["frac_zero_std"] = p.FracZeroStd,
-                ["clip_frac"] = p.ClipFraction, ["entropy"] = p.Entropy, ["eaai_alpha"] = p.Strength,
-                ["completion_tokens"] = p.MeanCompletionTokens, ["tokens_per_s"] = p.TokensPerSecond, ["lr"] = p.LearningRate,
-                ["grad_norm"] = p.GradNorm,
-                [SequencesKey] = sequences, [UpdatesKey] = config.Iterations,
-                [GeneratedTokensKey] = completionTokens, [TrainedTokensKey] = completionTokens * config.Iterations,
-            };
-            if (p.Kl is double kl) values["kl"] = kl;
-            if (p.EvalAccuracy is double e) values["eval_acc"] = e;
+            values[SequencesKey] = sequences;
+            values[UpdatesKey] = config.Iterations;
+            values[GeneratedTokensKey] = completionTokens;
+            values[TrainedTokensKey] = completionTokens * config.Iterations;
             ctx.Record(method, p.Step, values);
         }, ctx.Cancel, () => QuickEval(ctx, model));
         ctx.Observer.StageFinished(summary.Resumed ? $"resumed at step {summary.StartStep}" : "done");
@@ -93,4 +94,24 @@ public static class TrainingRuns
     }
 
     private const string SequencesKey = "sequences", UpdatesKey = "updates", GeneratedTokensKey = "generated_tokens", TrainedTokensKey = "trained_tokens";
+
+    /// <summary>A GRPO step's metrics line, with TRL's names where it has them.</summary>
+    public static Dictionary<string, double> GrpoMetrics(GrpoProgress p)
+    {
+        var values = new Dictionary<string, double>
+        {
+            ["reward_mean"] = p.RewardMean, ["reward_std"] = p.RewardStd, ["frac_zero_std"] = p.FracZeroStd,
+            ["clip_frac"] = p.ClipFraction, ["entropy"] = p.Entropy, ["completion_tokens"] = p.MeanCompletionTokens,
+            ["tokens_per_s"] = p.TokensPerSecond, ["lr"] = p.LearningRate, ["grad_norm"] = p.GradNorm,
+        };
+        foreach (var r in p.Rewards)
+        {
+            values[$"rewards/{r.Name}/mean"] = r.Mean;
+            values[$"rewards/{r.Name}/std"] = r.Std;
+        }
+        foreach (var (name, value) in p.SourceMetrics) values[name] = value;
+        if (p.Kl is double kl) values["kl"] = kl;
+        if (p.EvalAccuracy is double e) values["eval_acc"] = e;
+        return values;
+    }
 }

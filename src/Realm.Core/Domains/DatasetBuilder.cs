@@ -1,7 +1,7 @@
-using Realm.Domains;
+using Realm.Data;
 using Realm.Engine.Compute;
 
-namespace Realm.Data;
+namespace Realm.Domains;
 
 /// <summary>
 /// Builds a built-in domain's dataset: for each split, problems at difficulties drawn uniformly from its

@@ -1,7 +1,7 @@
+using Realm.Data;
 using System.Text;
-using Realm.Domains;
 
-namespace Realm.Data;
+namespace Realm.Domains;
 
 /// <summary>Counts and sizes per split (bytes, since the project's models read bytes), for the tables the CLI prints.</summary>
 public sealed class DatasetSummary

@@ -1,11 +1,11 @@
-using Realm.Domains;
+using Realm.Data;
 
-namespace Realm.Data;
+namespace Realm.Domains;
 
 /// <summary>
 /// Checks a dataset beyond its schema (which <see cref="ProblemJsonl"/> checks while reading): ids are
 /// unique; a correct route has no first error step and a wrong one's lies in 1..steps+1; each route is
-/// marked correct exactly when its answer verifies (spec §1: that is what a positive route is) and
+/// marked correct exactly when its answer verifies (docs/method.md, "Text format": that is what a positive route is) and
 /// states the same answer as its text's "Answer:" line. Answers verify by the domain's checker: a
 /// built-in domain's, or <see cref="ExactAnswerDomain"/>'s for a user's own. For a built-in domain it
 /// also re-solves every question: the problem's answer must be the expert's, the difficulty must be in

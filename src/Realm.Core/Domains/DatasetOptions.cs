@@ -1,6 +1,6 @@
-using Realm.Domains;
+using Realm.Data;
 
-namespace Realm.Data;
+namespace Realm.Domains;
 
 /// <summary>What <see cref="DatasetBuilder"/> makes: problems per split, seed, difficulties and routes per problem.</summary>
 public sealed class DatasetOptions
