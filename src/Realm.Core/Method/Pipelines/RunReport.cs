@@ -25,7 +25,7 @@ public static class RunReport
         var rl = methods.Where(m => m.Recipe == Recipe.Rl).ToList();
         bool IsRl(string label) => rl.Any(m => m.Owns(label));
         Chart("reward.svg", "RL: mean reward per step", "reward_mean", "reward", "Mean reward of the sampled completions at each RL step.", IsRl);
-        Chart("answer_accuracy.svg", "RL: training answer accuracy", "answer_acc", "accuracy", "Share of sampled completions whose answer verifies, per RL step.", IsRl, 0, 1);
+        Chart("answer_accuracy.svg", "RL: training answer accuracy", "rewards/answer/mean", "accuracy", "Share of sampled completions whose answer verifies, per RL step.", IsRl, 0, 1);
         Chart("frac_zero_std.svg", "RL: groups without signal", "frac_zero_std", "fraction", "Share of prompt groups whose rewards were all equal (no gradient).", IsRl, 0, 1);
         Chart("eval_accuracy.svg", "Held-out accuracy during training", "eval_acc", "accuracy (ID, no routes)",
             "Greedy accuracy without routes on a fixed slice of the ID test, measured during each training stage.", _ => true, 0, 1);
