@@ -36,6 +36,7 @@ internal static class BenchCommand
         command.Add(BenchLoraCommand.Create());
         command.Add(BenchInferenceCommand.Create());
         command.Add(BenchServeCommand.Create());
+        command.Add(BenchRlCommand.Create());
         command.SetAction(result =>
         {
             var shape = new BenchShape(result.GetValue(dim), result.GetValue(layers), result.GetValue(heads), result.GetValue(kvHeads),

@@ -201,6 +201,7 @@ public sealed class GrpoTrainer<TPrompt>
     /// <summary>Every reward function's score and their weighted sum, added in the configured order.</summary>
     private Scored Score(Rollout<TPrompt> rollout)
     {
+        using var _ = Profiler.Measure("grpo: scoring");
         var scores = new double[_rewards.Count];
         double total = 0;
         for (int j = 0; j < _rewards.Count; j++)
@@ -217,6 +218,7 @@ public sealed class GrpoTrainer<TPrompt>
     /// </summary>
     private float[][] ReferenceLogprobs(LlamaModel? copy, List<PromptCompletion> samples, List<int> active, Activations acts)
     {
+        using var _ = Profiler.Measure("grpo: reference log-probs");
         var adapters = _model.Adapters;
         var reference = copy ?? _model;
         if (copy == null) _model.Adapters = null;
