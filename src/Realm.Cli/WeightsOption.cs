@@ -11,8 +11,8 @@ internal sealed class WeightsOption
 {
     public readonly Option<string> Weights = new("--weights")
     {
-        Description = "Weights in memory: bf16 (half the memory and decode bandwidth; F32 checkpoints are rounded), q8 (8-bit blocks of 32 with a scale: " +
-                      "a quarter of F32's bytes, results close to F32 but not equal), f32, or auto " +
+        Description = "Weights in memory: bf16 (half the memory and decode bandwidth; F32 checkpoints are rounded), q8 (8-bit blocks " +
+                      "with a scale per 32 values: about a quarter of F32; approximate, see docs/engine.md), f32, or auto " +
                       "(default: bf16 when the checkpoint stores its matrices as BF16 and no adapter is merged, so results are " +
                       "unchanged; f32 otherwise).",
         DefaultValueFactory = _ => "auto",

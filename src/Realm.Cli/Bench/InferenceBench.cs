@@ -12,7 +12,8 @@ internal sealed record InferenceBenchShape(QwenShape Model, int Prompt, int[] De
 /// <summary>
 /// One decoding measurement: tokens/s at a batch size, the bytes one step reads (every packed matrix once,
 /// plus each sequence's KV cache), that per token, the rate it reads them at, and that rate as a share of
-/// the measured read bandwidth (batch 1 is bound by it).
+/// the read bandwidth (batch 1 is bound by it): the median over steps of the step's rate ÷ the bandwidth
+/// measured right after it (<see cref="ReadBandwidth.Probe"/>), so both saw the same load on a shared machine.
 /// </summary>
 internal sealed record DecodeResult(int Batch, double TokensPerS, long BytesPerStep, double ReadGBps, double BandwidthShare)
 {
@@ -40,6 +41,9 @@ internal static class InferenceBench
 {
     private const int PrefillRuns = 3, WarmupSteps = 2;
 
+    /// <summary>The read measured beside each decoding step: 8× the last-level cache, about one step's bytes.</summary>
+    private const long ProbeBytes = 256L << 20;
+
     public static InferenceBenchResult Run(Cpu cpu, InferenceBenchShape s, Action<string> status)
     {
         var config = s.Model.Config(maxPositions: Math.Max(s.Prompt, s.DecodeContext + WarmupSteps + s.Steps));
@@ -50,6 +54,7 @@ internal static class InferenceBench
         double read = ReadBandwidth.MeasureGBps(cpu);
         status("memory copy bandwidth");
         double copy = CopyBandwidth.MeasureGBps(cpu);
+        using var probe = new ReadBandwidth.Probe(cpu, ProbeBytes);
 
         int maxBatch = s.DecodeBatches.Max();
         using var acts = new Activations(model.Layout, Math.Max(s.Prompt, maxBatch * s.DecodeContext), forTraining: false, logitBudget: 0);
@@ -82,13 +87,18 @@ internal static class InferenceBench
                 var context = RandomTokens(batch * s.DecodeContext);
                 foreach (var r in runners) r.StartDecoding(batch, context);
                 var steps = runners.Select(_ => new List<double>()).ToList();
+                var besides = runners.Select(_ => new List<double>()).ToList(); // read bandwidth right after each timed step
                 for (int step = 0; step < WarmupSteps + s.Steps; step++)
                 {
                     var next = RandomTokens(batch);
                     for (int i = 0; i < runners.Count; i++)
                     {
                         if (step < WarmupSteps) runners[i].Step(next);
-                        else steps[i].Add(clock.Time(() => runners[i].Step(next)));
+                        else
+                        {
+                            steps[i].Add(clock.Time(() => runners[i].Step(next)));
+                            besides[i].Add(probe.MeasureGBps());
+                        }
                     }
                 }
                 // Keys and values every sequence reads per step, at the median step's length.
@@ -99,7 +109,8 @@ internal static class InferenceBench
                     double stepsPerS = 1 / EngineBench.Median(steps[i]);
                     long bytes = runners[i].Weights.MatrixBytes + kvBytes;
                     double gbps = bytes * stepsPerS / 1e9;
-                    decode[i].Add(new DecodeResult(batch, batch * stepsPerS, bytes, gbps, gbps / read));
+                    double share = EngineBench.Median(steps[i].Select((t, j) => bytes / t / 1e9 / besides[i][j]).ToList());
+                    decode[i].Add(new DecodeResult(batch, batch * stepsPerS, bytes, gbps, share));
                 }
             }
             var results = runners.Select((r, i) =>

@@ -88,7 +88,7 @@ internal static class BenchInferenceCommand
                 int at = i;
                 Row($"decode, batch {shape.DecodeBatches[i]}", f => $"{f.Decode[at].TokensPerS:N1} tokens/s");
                 Row("  bytes read per token", f => $"{f.Decode[at].BytesPerToken / 1e6:N0} MB");
-                Row("  bytes read ÷ read bandwidth", f => $"{f.Decode[at].ReadGBps:N1} GB/s = {f.Decode[at].BandwidthShare:P0}");
+                Row("  read rate; share of the read bandwidth beside it", f => $"{f.Decode[at].ReadGBps:N1} GB/s; {f.Decode[at].BandwidthShare:P0}");
             }
             AnsiConsole.Write(table);
             AnsiConsole.MarkupLine($"read bandwidth (best of 5 sums of 1 GiB): {r.ReadGBps:N1} GB/s; copy (read + written, 512 MiB): {r.CopyGBps:N1} GB/s; " +

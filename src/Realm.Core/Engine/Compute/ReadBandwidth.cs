@@ -16,23 +16,44 @@ public static unsafe class ReadBandwidth
     /// <summary>Best of <paramref name="repeats"/> reads of <paramref name="bytes"/> bytes, in GB/s (10⁹ bytes).</summary>
     public static double MeasureGBps(Cpu cpu, long bytes = 1L << 30, int repeats = 5)
     {
-        long floats = bytes / sizeof(float);
-        using var source = new NativeBuffer(floats); // zeroed: every page is touched before timing
-        int chunks = (int)((floats * sizeof(float) + Chunk - 1) / Chunk);
-        var sums = new float[chunks];
-        fixed (float* s = sums)
+        using var probe = new Probe(cpu, bytes);
+        double best = 0;
+        for (int r = 0; r < repeats; r++) best = Math.Max(best, probe.MeasureGBps());
+        return best;
+    }
+
+    /// <summary>
+    /// A buffer kept for repeated single reads, so a benchmark can measure the bandwidth right beside each
+    /// timed pass: on a shared machine the rate available changes from moment to moment.
+    /// </summary>
+    public sealed class Probe : IDisposable
+    {
+        private readonly Cpu _cpu;
+        private readonly NativeBuffer _source;
+        private readonly float[] _sums;
+        private readonly int _chunks;
+
+        public Probe(Cpu cpu, long bytes)
         {
-            var work = new SumWork(source.Ptr, floats, s);
-            cpu.Pool.For(chunks, work);
-            double best = 0;
-            for (int r = 0; r < repeats; r++)
+            _cpu = cpu;
+            _source = new NativeBuffer(bytes / sizeof(float)); // zeroed: every page is touched before timing
+            _chunks = (int)((_source.Length * sizeof(float) + Chunk - 1) / Chunk);
+            _sums = new float[_chunks];
+            MeasureGBps();
+        }
+
+        /// <summary>One read of the whole buffer by every thread, in GB/s.</summary>
+        public double MeasureGBps()
+        {
+            fixed (float* s = _sums)
             {
                 var sw = Stopwatch.StartNew();
-                cpu.Pool.For(chunks, work);
-                best = Math.Max(best, floats * sizeof(float) / sw.Elapsed.TotalSeconds / 1e9);
+                _cpu.Pool.For(_chunks, new SumWork(_source.Ptr, _source.Length, s));
+                return _source.Length * sizeof(float) / sw.Elapsed.TotalSeconds / 1e9;
             }
-            return best;
         }
+
+        public void Dispose() => _source.Dispose();
     }
 
     private readonly struct SumWork : IParallelWork

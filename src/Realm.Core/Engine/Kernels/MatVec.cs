@@ -8,8 +8,8 @@ namespace Realm.Engine.Kernels;
 /// Batch-1 decoding's projection: y (+)= x·Wᵀ for one row x, over a weight packed for the GEMM
 /// (<see cref="PackedMatrix"/>, F32 or BF16 panels). At one row the GEMM's micro-kernels would multiply
 /// padded rows of A (4 on AVX-512, 6 on AVX2): on AVX2 with BF16 that makes the multiply compute-bound,
-/// not bandwidth-bound. Here two adjacent panels (2·Nr output columns) are swept together over each k-block
-/// with one broadcast of x[p] per k-row and 4 independent FMA chains, so every weight byte is read exactly
+/// not bandwidth-bound. Here four adjacent panels (4·Nr output columns) are swept together over each k-block
+/// with one broadcast of x[p] per k-row and 8 independent FMA chains, so every weight byte is read exactly
 /// once and the loop is bound by memory. BF16 is widened in registers by the panel format. Panels are
 /// split into chunks the pool's threads claim, so both cores stream; each output is one task's sum in the
 /// GEMM's own order, so results do not depend on the thread count or on batching.
@@ -18,6 +18,9 @@ public static unsafe class MatVec
 {
     /// <summary>A chunk of panels smaller than this is not worth handing to another thread.</summary>
     private const long MinChunkBytes = 64 << 10;
+
+    /// <summary>Panels swept together: 8 FMA chains, enough to cover the FMA latency on two pipes.</summary>
+    private const int Wide = 4;
 
     /// <summary>y[0..b.Cols) (+)= Σ_k x[k]·op(B)[k, j].</summary>
     public static void Multiply(Cpu cpu, float* x, PackedMatrix b, float* y, bool accumulate)
@@ -53,13 +56,13 @@ public static unsafe class MatVec
         public void Run(int chunk)
         {
             int panelsPerBlock = _g.Nc / _g.Nr, k = _b.Rows, n = _b.Cols;
-            float* sums = stackalloc float[2 * GemmMicroKernels.Nr512];
+            float* sums = stackalloc float[Wide * GemmMicroKernels.Nr512];
             for (int p = chunk * _perChunk, end = Math.Min(_panels, p + _perChunk); p < end;)
             {
-                // Two adjacent panels of one column block at a time: 4 independent FMA chains.
+                // Four adjacent panels of one column block at a time: 8 independent FMA chains.
                 int block = p / panelsPerBlock, local = p % panelsPerBlock, j0 = p * _g.Nr;
                 int blockCols = Math.Min(_g.Nc, n - block * _g.Nc), ncPad = Gemm.RoundUp(blockCols, _g.Nr);
-                int count = local + 1 < ncPad / _g.Nr && p + 1 < end ? 2 : 1, cols = Math.Min(count * _g.Nr, n - j0);
+                int count = Math.Min(Math.Min(Wide, ncPad / _g.Nr - local), end - p), cols = Math.Min(count * _g.Nr, n - j0);
                 float* yj = _y + j0;
                 for (int j = 0; j < count * _g.Nr; j++) sums[j] = _accumulate && j < cols ? yj[j] : 0f;
                 byte* blockData = _b.ColumnBlock(block);
@@ -83,13 +86,14 @@ public static unsafe class MatVec
     // k-block, added to the running total once per k-block. So a row decoded alone gets the very bits it
     // gets in a batch (sampling does not depend on batching, and KV-cache decoding matches the full pass).
 
-    /// <summary>sums[0..32·count) += Σ_p x[p]·panel[p, ·] over kc k-rows of one or two 32-wide panels.</summary>
+    /// <summary>sums[0..32·count) += Σ_p x[p]·panel[p, ·] over kc k-rows of four 32-wide panels (8 FMA chains), or of one.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Panels512<B>(int kc, float* x, byte* b, long next, int count, float* sums) where B : struct, IPanelFormat
     {
         int row = 32 * B.ElementBytes;
-        Vector512<float> a0 = default, a1 = default, c0 = default, c1 = default;
-        if (count == 2)
+        if (count == Wide)
+        {
+            Vector512<float> a0 = default, a1 = default, c0 = default, c1 = default, e0 = default, e1 = default, g0 = default, g1 = default;
             for (int p = 0; p < kc; p++, b += row)
             {
                 var xp = Vector512.Create(x[p]);
@@ -97,30 +101,43 @@ public static unsafe class MatVec
                 B.Load512(b + next, out var l1, out var h1);
                 a0 = Vector512.FusedMultiplyAdd(xp, l0, a0); a1 = Vector512.FusedMultiplyAdd(xp, h0, a1);
                 c0 = Vector512.FusedMultiplyAdd(xp, l1, c0); c1 = Vector512.FusedMultiplyAdd(xp, h1, c1);
+                B.Load512(b + 2 * next, out var l2, out var h2);
+                B.Load512(b + 3 * next, out var l3, out var h3);
+                e0 = Vector512.FusedMultiplyAdd(xp, l2, e0); e1 = Vector512.FusedMultiplyAdd(xp, h2, e1);
+                g0 = Vector512.FusedMultiplyAdd(xp, l3, g0); g1 = Vector512.FusedMultiplyAdd(xp, h3, g1);
             }
-        else
-            for (int p = 0; p < kc; p++, b += row)
+            Add(sums, a0, a1); Add(sums + 32, c0, c1); Add(sums + 64, e0, e1); Add(sums + 96, g0, g1);
+            return;
+        }
+        for (int i = 0; i < count; i++)
+        {
+            Vector512<float> a0 = default, a1 = default;
+            byte* bp = b + i * next;
+            for (int p = 0; p < kc; p++, bp += row)
             {
                 var xp = Vector512.Create(x[p]);
-                B.Load512(b, out var l0, out var h0);
+                B.Load512(bp, out var l0, out var h0);
                 a0 = Vector512.FusedMultiplyAdd(xp, l0, a0); a1 = Vector512.FusedMultiplyAdd(xp, h0, a1);
             }
-        Vector512.Store(Vector512.Load(sums) + a0, sums);
-        Vector512.Store(Vector512.Load(sums + 16) + a1, sums + 16);
-        if (count == 2)
-        {
-            Vector512.Store(Vector512.Load(sums + 32) + c0, sums + 32);
-            Vector512.Store(Vector512.Load(sums + 48) + c1, sums + 48);
+            Add(sums + i * 32, a0, a1);
         }
     }
 
-    /// <summary>sums[0..16·count) += Σ_p x[p]·panel[p, ·] over kc k-rows of one or two 16-wide panels.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Add(float* sums, Vector512<float> low, Vector512<float> high)
+    {
+        Vector512.Store(Vector512.Load(sums) + low, sums);
+        Vector512.Store(Vector512.Load(sums + 16) + high, sums + 16);
+    }
+
+    /// <summary>sums[0..16·count) += Σ_p x[p]·panel[p, ·] over kc k-rows of four 16-wide panels (8 FMA chains), or of one.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Panels256<B>(int kc, float* x, byte* b, long next, int count, float* sums) where B : struct, IPanelFormat
     {
         int row = 16 * B.ElementBytes;
-        Vector256<float> a0 = default, a1 = default, c0 = default, c1 = default;
-        if (count == 2)
+        if (count == Wide)
+        {
+            Vector256<float> a0 = default, a1 = default, c0 = default, c1 = default, e0 = default, e1 = default, g0 = default, g1 = default;
             for (int p = 0; p < kc; p++, b += row)
             {
                 var xp = Vector256.Create(x[p]);
@@ -128,21 +145,33 @@ public static unsafe class MatVec
                 B.Load256(b + next, out var l1, out var h1);
                 a0 = Vector256.FusedMultiplyAdd(xp, l0, a0); a1 = Vector256.FusedMultiplyAdd(xp, h0, a1);
                 c0 = Vector256.FusedMultiplyAdd(xp, l1, c0); c1 = Vector256.FusedMultiplyAdd(xp, h1, c1);
+                B.Load256(b + 2 * next, out var l2, out var h2);
+                B.Load256(b + 3 * next, out var l3, out var h3);
+                e0 = Vector256.FusedMultiplyAdd(xp, l2, e0); e1 = Vector256.FusedMultiplyAdd(xp, h2, e1);
+                g0 = Vector256.FusedMultiplyAdd(xp, l3, g0); g1 = Vector256.FusedMultiplyAdd(xp, h3, g1);
             }
-        else
-            for (int p = 0; p < kc; p++, b += row)
+            Add(sums, a0, a1); Add(sums + 16, c0, c1); Add(sums + 32, e0, e1); Add(sums + 48, g0, g1);
+            return;
+        }
+        for (int i = 0; i < count; i++)
+        {
+            Vector256<float> a0 = default, a1 = default;
+            byte* bp = b + i * next;
+            for (int p = 0; p < kc; p++, bp += row)
             {
                 var xp = Vector256.Create(x[p]);
-                B.Load256(b, out var l0, out var h0);
+                B.Load256(bp, out var l0, out var h0);
                 a0 = Vector256.FusedMultiplyAdd(xp, l0, a0); a1 = Vector256.FusedMultiplyAdd(xp, h0, a1);
             }
-        Vector256.Store(Vector256.Load(sums) + a0, sums);
-        Vector256.Store(Vector256.Load(sums + 8) + a1, sums + 8);
-        if (count == 2)
-        {
-            Vector256.Store(Vector256.Load(sums + 16) + c0, sums + 16);
-            Vector256.Store(Vector256.Load(sums + 24) + c1, sums + 24);
+            Add(sums + i * 16, a0, a1);
         }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Add(float* sums, Vector256<float> low, Vector256<float> high)
+    {
+        Vector256.Store(Vector256.Load(sums) + low, sums);
+        Vector256.Store(Vector256.Load(sums + 8) + high, sums + 8);
     }
 
     private static void PanelScalar<B>(int kc, float* x, byte* b, float* sums, int nr) where B : struct, IPanelFormat
