@@ -100,8 +100,11 @@ internal static class RlBench
             double bytes = 4.0 * matrix + sequences * 2.0 * c.NumHiddenLayers * c.NumKeyValueHeads * d * n * 4;
             decodeRoof += Math.Max(Flops(flops), Bytes(bytes));
         }
-        double promptTokens = (double)sequences * s.PromptTokens; // every rollout is prefilled (the G copies of a prompt too)
-        double prefillRoof = Flops(promptTokens * 2.0 * matrix + sequences * 2.0 * c.NumHiddenLayers * c.NumAttentionHeads * d * s.PromptTokens * (double)s.PromptTokens);
+        // Every rollout is prefilled (the G copies of a prompt too); the LM head only for its last prompt token.
+        long head = (long)c.VocabSize * c.HiddenSize;
+        double promptTokens = (double)sequences * s.PromptTokens;
+        double prefillRoof = Flops(promptTokens * 2.0 * (matrix - head) + sequences * 2.0 * head
+            + sequences * 2.0 * c.NumHiddenLayers * c.NumAttentionHeads * d * s.PromptTokens * (double)s.PromptTokens);
         int length = s.PromptTokens + s.NewTokens;
         double trainTokens = (double)sequences * length;
         // Causal attention over a sequence of L tokens: scores and mix, 4·layers·heads·d·L²/2 FLOPs forward, twice that backward.
