@@ -25,6 +25,14 @@ public sealed record MethodResult
     /// <summary>Fraction of right route verdicts; null for methods that never verify.</summary>
     [JsonPropertyName("verify_acc")] public double? VerifyAcc { get; init; }
 
+    /// <summary>
+    /// Fraction of shown wrong routes (with a known first error) called wrong at exactly their first wrong
+    /// step; absent for methods that never verify and in files written before it was measured.
+    /// </summary>
+    [JsonPropertyName("first_error_acc")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? FirstErrorAcc { get; init; }
+
     /// <summary>pass@k keyed by k.</summary>
     [JsonPropertyName("pass_at_k")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
@@ -91,7 +99,8 @@ public sealed record MethodResult
             ?? FractionProblem("acc_noroutes", AccNoRoutes)
             ?? IntervalProblem("acc_routes_ci", AccRoutesCi)
             ?? IntervalProblem("acc_noroutes_ci", AccNoRoutesCi)
-            ?? (VerifyAcc is double v ? FractionProblem("verify_acc", v) : null);
+            ?? (VerifyAcc is double v ? FractionProblem("verify_acc", v) : null)
+            ?? (FirstErrorAcc is double f ? FractionProblem("first_error_acc", f) : null);
     }
 
     private static double Fraction(int correct, int n) => n == 0 ? 0 : (double)correct / n;

@@ -20,6 +20,8 @@ public sealed class Report
     /// <summary>The methods behind the rows; their roles decide who competes in the margins table.</summary>
     public IReadOnlyList<MethodSummary> Methods { get; init; } = [];
     public IReadOnlyList<ChartLink> Charts { get; init; } = [];
+    /// <summary>Further sections (already in Markdown), shown after the paper comparison.</summary>
+    public IReadOnlyList<ReportSection> Sections { get; init; } = [];
     public PaperMargins Paper { get; init; } = PaperMargins.ReaLMPaper;
 
     private static readonly string[] Headers = ["Method", "n", "Acc. with routes", "Acc. without routes", "Verification acc."];
@@ -53,6 +55,8 @@ public sealed class Report
         }
 
         AppendPaperComparison(md);
+
+        foreach (var section in Sections) md.Append("## ").AppendLine(section.Title).AppendLine().AppendLine(section.Markdown.TrimEnd()).AppendLine();
 
         if (Charts.Count > 0)
         {
@@ -165,3 +169,6 @@ public sealed class Report
     // A '|' inside a method name would split the cell.
     private static string MarkdownRow(IEnumerable<string> cells) => "| " + string.Join(" | ", cells.Select(c => c.Replace("|", "\\|"))) + " |";
 }
+
+/// <summary>A report section the caller renders itself: a title and its Markdown body.</summary>
+public sealed record ReportSection(string Title, string Markdown);

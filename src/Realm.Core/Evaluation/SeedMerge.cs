@@ -59,6 +59,7 @@ public static class SeedMerge
             AccNoRoutes = seeds.Average(r => r.AccNoRoutes),
             AccNoRoutesCi = Wilson.Interval(seeds.Sum(r => r.CorrectWithoutRoutes), n),
             VerifyAcc = verify?.Average(),
+            FirstErrorAcc = seeds.All(r => r.FirstErrorAcc == null) ? null : seeds.Average(r => r.FirstErrorAcc ?? 0),
             PassAtK = MeanByK(seeds.Select(r => r.PassAtK)),
             MajAtK = MeanByK(seeds.Select(r => r.MajAtK)),
             Seeds = seedIds.Select(s => s!.Value).ToList(),

@@ -24,17 +24,24 @@ public sealed record EvaluationOptions
 
 /// <summary>Counts for one model on one split; rates and intervals are derived from them.</summary>
 public sealed record SplitScore(string Split, int Problems, int CorrectWithRoutes, int CorrectWithoutRoutes,
-    int RoutesShown, int RoutesJudgedRight, bool EverVerified, double? PassAtK, double? MajAtK, int K)
+    int RoutesShown, int RoutesJudgedRight, int WrongRoutesShown, int FirstErrorsNamed, bool EverVerified,
+    double? PassAtK, double? MajAtK, int K)
 {
     public double AccuracyWithRoutes => Problems == 0 ? 0 : (double)CorrectWithRoutes / Problems;
     public double AccuracyWithoutRoutes => Problems == 0 ? 0 : (double)CorrectWithoutRoutes / Problems;
     /// <summary>Share of shown routes the model called correctly (correct vs wrong); null if it never wrote a verify block.</summary>
     public double? VerificationAccuracy => EverVerified && RoutesShown > 0 ? (double)RoutesJudgedRight / RoutesShown : null;
+    /// <summary>
+    /// Share of shown wrong routes with a known first error that the model called wrong at exactly that
+    /// step (<see cref="Realm.Data.FirstWrongStep"/>); null if it never wrote a verify block or saw no such route.
+    /// </summary>
+    public double? FirstErrorAccuracy => EverVerified && WrongRoutesShown > 0 ? (double)FirstErrorsNamed / WrongRoutesShown : null;
 
     /// <summary>The results-file row of these counts for <paramref name="method"/>, with pass@k and maj@k when they were measured.</summary>
     public MethodResult ToResult(string method) =>
         MethodResult.FromCounts(method, Split, Problems, CorrectWithRoutes, CorrectWithoutRoutes, VerificationAccuracy) with
         {
+            FirstErrorAcc = FirstErrorAccuracy,
             PassAtK = PassAtK is double p ? new Dictionary<int, double> { [K] = p } : null,
             MajAtK = MajAtK is double m ? new Dictionary<int, double> { [K] = m } : null,
         };
@@ -56,13 +63,12 @@ public static class ModelEvaluator
         var routed = rollouts.RunInChunks(withRoutes, 1, greedy, options.BatchSize, Tick);
         var own = rollouts.RunInChunks(plain, 1, greedy, options.BatchSize, Tick);
 
-        int shown = 0, judgedRight = 0;
+        int shown = 0, judgedRight = 0, wrongShown = 0, stepsNamed = 0;
         foreach (var answer in routed)
-            foreach (var route in answer.Prompt.Prompt.Routes)
-            {
-                shown++;
-                if (RouteVerdicts.IsRight(route, RouteVerdicts.VerdictOn(route, answer.Output))) judgedRight++;
-            }
+        {
+            var t = RouteVerdicts.Tally(answer.Prompt.Prompt, answer.Output);
+            (shown, judgedRight, wrongShown, stepsNamed) = (shown + t.Shown, judgedRight + t.JudgedRight, wrongShown + t.WrongShown, stepsNamed + t.FirstErrorsNamed);
+        }
 
         double? passAtK = null, majAtK = null;
         if (options.SampleK > 0)
@@ -81,7 +87,7 @@ public static class ModelEvaluator
             majAtK = maj / Math.Max(1, problems.Count);
         }
         return new SplitScore(split, problems.Count, routed.Count(a => a.Correct), own.Count(a => a.Correct), shown, judgedRight,
-            routed.Any(a => a.Output.HasVerifyBlock), passAtK, majAtK, options.SampleK);
+            wrongShown, stepsNamed, routed.Any(a => a.Output.HasVerifyBlock), passAtK, majAtK, options.SampleK);
     }
 
     /// <summary>Greedy accuracy without routes: the quick held-out check logged during training.</summary>

@@ -31,4 +31,23 @@ public static class RouteVerdicts
 
     public static Verdict? VerdictOn(ShownRoute shown, MrpvOutput output) =>
         output.Verdicts.TryGetValue(shown.Label, out var v) ? v : null;
+
+    /// <summary>
+    /// Evaluation's counts for one answer: routes shown and judged right (correct/wrong call), and wrong
+    /// routes with a visible, known first error and how many of them the verdict names at exactly that step.
+    /// </summary>
+    public static (int Shown, int JudgedRight, int WrongShown, int FirstErrorsNamed) Tally(MrpvPrompt prompt, MrpvOutput output)
+    {
+        int shown = 0, right = 0, wrong = 0, named = 0;
+        foreach (var route in prompt.Routes)
+        {
+            shown++;
+            var verdict = VerdictOn(route, output);
+            if (IsRight(route, verdict)) right++;
+            if (route.VisibleError is not (> 0 and int error)) continue;
+            wrong++;
+            if (verdict is { SaysCorrect: false } v && v.WrongAtStep == error) named++;
+        }
+        return (shown, right, wrong, named);
+    }
 }

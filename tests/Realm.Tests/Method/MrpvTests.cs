@@ -176,4 +176,18 @@ public class MrpvTests
         var other = new Problem { Id = "t-2", Domain = p.Domain, Question = p.Question, Answer = p.Answer };
         Assert.NotEqual(MrpvPrompts.EvaluationSeed(p, 7), MrpvPrompts.EvaluationSeed(other, 7));
     }
+
+    [Theory]
+    // ThreeRouteProblem: route 1 correct, route 2 wrong from step 1, route 3 wrong from step 2.
+    [InlineData("Route 1: correct\nRoute 2: wrong at step 1\nRoute 3: wrong at step 2", 3, 2)]
+    [InlineData("Route 1: correct\nRoute 2: wrong at step 1\nRoute 3: wrong at step 1", 3, 1)]  // right call, wrong step
+    [InlineData("Route 1: correct\nRoute 2: wrong\nRoute 3: wrong", 3, 0)]                      // no steps named
+    [InlineData("Route 1: wrong at step 1\nRoute 2: correct\nRoute 3: wrong at step 2", 1, 1)]
+    [InlineData("", 0, 0)]
+    public void EvaluationCountsRightCallsAndExactFirstWrongSteps(string verdicts, int judgedRight, int stepsNamed)
+    {
+        var prompt = InOrder(ThreeRouteProblem());
+        var output = MrpvOutput.Parse($"<verify>\n{verdicts}\n</verify>\n<think>\nx\n</think>\nAnswer: 5");
+        Assert.Equal((3, judgedRight, 2, stepsNamed), RouteVerdicts.Tally(prompt, output));
+    }
 }

@@ -23,7 +23,7 @@ public class PipelineTests
     private static ExperimentConfig Tiny => ExperimentConfig.Demo with
     {
         Hidden = 32, Layers = 1, Heads = 2, KvHeads = 1, Ffn = 64, MaxPositions = 512, TokenizerVocab = 300,
-        GeneralProblems = 40, TrainProblems = 30, TestProblems = 6, PretrainSteps = 2, SftSteps = 2, BatchSize = 4,
+        GeneralProblems = 40, GeneralTestProblems = 4, TrainProblems = 30, DevProblems = 6, TestProblems = 6, PretrainSteps = 2, SftSteps = 2, BatchSize = 4,
         MethodSequences = 16, RlPromptsPerStep = 2, RlGenerations = 4, MaxNewTokens = 24, MaxTokensPerPass = 2048,
     };
 
@@ -57,7 +57,11 @@ public class PipelineTests
         }
         foreach (var file in new[] { "report.md", "metrics.jsonl", "eaai_schedule.svg", "reward.svg", "tokenizer/tokenizer.json", "data/tariff.jsonl" })
             Assert.True(File.Exists(Path.Combine(dir.Path, file)), file);
-        Assert.Contains("eaai_schedule.svg", File.ReadAllText(Path.Combine(dir.Path, "report.md")));
+        string report = File.ReadAllText(Path.Combine(dir.Path, "report.md"));
+        Assert.Contains("eaai_schedule.svg", report);
+        // The base model's general skills, per family, with first-wrong-step accuracy beside verification.
+        Assert.Contains("## The base model on general problems", report);
+        Assert.Contains("| arith | 4 |", report);
         var metrics = MetricsLog.Read(Path.Combine(dir.Path, "metrics.jsonl"));
         Assert.Contains(metrics, r => r.Method == "ReaLM-R1" && r.Value("eaai_alpha") is double a && a > 0);
         Assert.Contains(metrics, r => r.Method == "GRPO" && r.Value("frac_zero_std") != null && r.Value("frac_zero_std_raw") != null);
@@ -129,5 +133,13 @@ public class PipelineTests
         // The teacher's own answer earns the full reward of every MRPV plug-in.
         Assert.All(RewardPlugins.For(RewardPlugins.Mrpv()), reward => Assert.Equal(1.0, reward.Score(task, text), 10));
         Assert.Equal("<think>\n1. R1: 2+3=5\n</think>\nAnswer: 5", TrainingExamples.Completion(MrpvPrompts.Plain(p), p.Routes[0]));
+    }
+
+    [Fact]
+    public void TheVerticalDomainIsNeverAGeneralFamily()
+    {
+        var e = Assert.Throws<RealmException>(() => Experiment.GeneralFamilies(Tiny with { GeneralDomains = ["arith", "tariff"] }));
+        Assert.Contains("'tariff' is the vertical domain", e.Message);
+        Assert.Throws<RealmException>(() => Experiment.GeneralFamilies(Tiny with { GeneralDomains = ["chess"] }));
     }
 }

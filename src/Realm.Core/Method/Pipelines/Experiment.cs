@@ -50,22 +50,26 @@ public static class Experiment
         Methods.Selected(config); // an unknown method name fails here, before any data is made
         Directory.CreateDirectory(runDirectory);
         var domain = BuiltInDomains.Get(config.Domain);
-        var general = BuiltInDomains.Get(config.GeneralDomain);
+        var families = GeneralFamilies(config);
         string dataDir = Path.Combine(runDirectory, "data");
-        List<Problem> Data(string name, IDomain d, int train, int dev, int test, ulong seed)
+        List<Problem> Data(string name, IDomain d, DatasetOptions options)
         {
             string path = Path.Combine(dataDir, name + ".jsonl");
             if (File.Exists(path)) return ProblemJsonl.Read(path).Problems.ToList();
-            var problems = DatasetBuilder.Build(d, new DatasetOptions
-            {
-                Train = train, Dev = dev, Id = test, OodLength = test, OodCompose = test, Seed = seed,
-                Positives = config.PositivesPerProblem, Negatives = config.NegativesPerProblem,
-            }).ToList();
+            var problems = DatasetBuilder.Build(d, options).ToList();
             ProblemJsonl.Write(path, problems);
             return problems;
         }
-        var generalProblems = Data("general", general, config.GeneralProblems, 0, 0, config.Seed + 100);
-        var vertical = Data(config.Domain, domain, config.TrainProblems, config.DevProblems, config.TestProblems, config.Seed + 200);
+        DatasetOptions Options(int train, int dev, int id, int ood, ulong seed) => new()
+        {
+            Train = train, Dev = dev, Id = id, OodLength = ood, OodCompose = ood, Seed = seed,
+            Positives = config.PositivesPerProblem, Negatives = config.NegativesPerProblem,
+        };
+        var generalData = families.Select((d, i) => (Domain: d, Problems: Data($"general-{d.Name}", d,
+            Options(config.GeneralProblems / families.Count, 0, config.GeneralTestProblems, 0, config.Seed + 100 + (ulong)i)))).ToList();
+        var generalProblems = generalData.SelectMany(g => g.Problems.Where(p => p.Split == Splits.Train)).ToList();
+        var vertical = Data(config.Domain, domain,
+            Options(config.TrainProblems, config.DevProblems, config.TestProblems, config.TestProblems, config.Seed + 200));
         string tokenizerDir = Path.Combine(runDirectory, "tokenizer");
         ITokenizer tokenizer;
         if (File.Exists(Path.Combine(tokenizerDir, TokenizerLoader.FileName))) tokenizer = TokenizerLoader.Load(tokenizerDir);
@@ -78,8 +82,9 @@ public static class Experiment
         List<Problem> Split(string split) => vertical.Where(p => p.Split == split).ToList();
         return new ExperimentContext
         {
-            Config = config, Domain = domain, GeneralDomain = general, Tokenizer = tokenizer, Cpu = cpu,
+            Config = config, Domain = domain, Tokenizer = tokenizer, Cpu = cpu,
             General = generalProblems,
+            GeneralTests = generalData.Select(g => (g.Domain, (IReadOnlyList<Problem>)g.Problems.Where(p => p.Split == Splits.Id).ToList())).ToList(),
             Train = Split(Splits.Train),
             HeldOut = Split(Splits.Dev), HeldOutProblems = config.QuickEvalProblems, MaxNewTokens = config.MaxNewTokens,
             Tests = EvalSplit.Tests.Select(s => (s, (IReadOnlyList<Problem>)Split(s))).ToList(),
@@ -122,6 +127,7 @@ public static class Experiment
         // Base is evaluated as the reference row.
         var evaluated = methods.Prepend(Methods.Base).ToList();
         var rows = evaluated.SelectMany(m => Evaluate(ctx, m.Name)).ToList();
+        var baseGeneral = EvaluateBase(ctx);
         var metrics = MetricsLog.Read(ctx.Metrics.Path);
         var results = new ResultsFile
         {
@@ -129,7 +135,7 @@ public static class Experiment
             Methods = evaluated.Select(m => m.Summary(TrainingRuns.Spent(metrics, m.Owns))).ToList(),
         };
         results.Write(Path.Combine(ctx.RunDirectory, ResultsFile.DefaultFileName));
-        RunReport.Write(ctx, results, methods);
+        RunReport.Write(ctx, results, methods, baseGeneral);
         return results;
     }
 
@@ -146,9 +152,22 @@ public static class Experiment
         return [.. domain, .. general.Take(replay)];
     }
 
-    /// <summary>The configuration a trained model depends on: all of it but the method selection and evaluation.</summary>
+    /// <summary>The general families of a configuration; an unknown name or the vertical domain among them is an error.</summary>
+    public static IReadOnlyList<IDomain> GeneralFamilies(ExperimentConfig config)
+    {
+        if (config.GeneralDomains.Count == 0) throw new RealmException("the base model needs at least one general family");
+        if (config.GeneralDomains.Contains(config.Domain))
+            throw new RealmException($"'{config.Domain}' is the vertical domain; the base model is never pretrained on it");
+        return config.GeneralDomains.Select(BuiltInDomains.Get).ToList();
+    }
+
+    /// <summary>
+    /// The configuration a trained model depends on: all of it but the method selection and evaluation
+    /// (lists spelled out: a record prints only their type).
+    /// </summary>
     private static string Settings(ExperimentConfig c) =>
-        (c with { OnlyMethods = [], Ablations = false, PassK = 0, QuickEvalProblems = 0 }).ToString();
+        (c with { OnlyMethods = [], Ablations = false, PassK = 0, QuickEvalProblems = 0, GeneralTestProblems = 0, GeneralDomains = [] })
+        + $" general: {string.Join(",", c.GeneralDomains)}";
 
     /// <summary>What the shared stages (base model, distillation) depend on: the settings without those of the methods after them.</summary>
     private static string SharedSettings(ExperimentConfig c) =>
@@ -199,20 +218,40 @@ public static class Experiment
     }
 
     /// <summary>Evaluates a trained stage on every test split (cached in eval/, so a resumed run skips it).</summary>
-    private static IEnumerable<MethodResult> Evaluate(ExperimentContext ctx, string stage)
-    {
-        string cache = Path.Combine(ctx.RunDirectory, "eval", ExperimentContext.Slug(stage) + ".json");
-        if (File.Exists(cache)) return JsonSerializer.Deserialize<List<MethodResult>>(File.ReadAllText(cache))!;
-        using var model = ctx.Load(stage);
-        var options = new EvaluationOptions { MaxNewTokens = ctx.Config.MaxNewTokens, Routes = new RouteOptions { MaxRoutes = ctx.Config.MaxRoutes }, SampleK = ctx.Config.PassK };
-        var rows = new List<MethodResult>();
-        foreach (var (split, problems) in ctx.Tests)
+    private static IEnumerable<MethodResult> Evaluate(ExperimentContext ctx, string stage) =>
+        Cached(ctx, ExperimentContext.Slug(stage), () =>
         {
-            ctx.Observer.StageStarted($"evaluate {stage} ({split})", 2 * problems.Count + (options.SampleK > 0 ? problems.Count : 0));
-            var score = ModelEvaluator.Evaluate(model, ctx.Format, ctx.Domain, problems, split, options, (done, _) => ctx.Observer.StageProgress(done, ""));
-            ctx.Observer.StageFinished($"with routes {score.AccuracyWithRoutes:P1}, without {score.AccuracyWithoutRoutes:P1}");
-            rows.Add(score.ToResult(stage) with { Seed = (int)ctx.Config.Seed });
-        }
+            using var model = ctx.Load(stage);
+            return ctx.Tests.Select(t => Score(ctx, model, stage, ctx.Domain, t.Split, t.Problems).ToResult(stage) with { Seed = (int)ctx.Config.Seed }).ToList();
+        });
+
+    /// <summary>
+    /// The base model on each general family's held-out problems (rows named by family, split id): whether
+    /// reading and judging routes became a general skill (cached in eval/base-general.json).
+    /// </summary>
+    public static IReadOnlyList<MethodResult> EvaluateBase(ExperimentContext ctx) =>
+        Cached(ctx, "base-general", () =>
+        {
+            using var model = ctx.Load(Methods.Base.Name);
+            return ctx.GeneralTests.Select(t => Score(ctx, model, Methods.Base.Name, t.Domain, EvalSplit.Id, t.Problems).ToResult(t.Domain.Name)
+                with { Seed = (int)ctx.Config.Seed }).ToList();
+        });
+
+    private static SplitScore Score(ExperimentContext ctx, LlamaModel model, string stage, IDomain domain, string split, IReadOnlyList<Problem> problems)
+    {
+        var options = new EvaluationOptions { MaxNewTokens = ctx.Config.MaxNewTokens, Routes = new RouteOptions { MaxRoutes = ctx.Config.MaxRoutes }, SampleK = ctx.Config.PassK };
+        ctx.Observer.StageStarted($"evaluate {stage} ({domain.Name} {split})", 2 * problems.Count + (options.SampleK > 0 ? problems.Count : 0));
+        var score = ModelEvaluator.Evaluate(model, ctx.Format, domain, problems, split, options, (done, _) => ctx.Observer.StageProgress(done, ""));
+        ctx.Observer.StageFinished($"with routes {score.AccuracyWithRoutes:P1}, without {score.AccuracyWithoutRoutes:P1}" +
+            (score.VerificationAccuracy is double v ? $", verification {v:P1}" : ""));
+        return score;
+    }
+
+    private static List<MethodResult> Cached(ExperimentContext ctx, string name, Func<List<MethodResult>> evaluate)
+    {
+        string cache = Path.Combine(ctx.RunDirectory, "eval", name + ".json");
+        if (File.Exists(cache)) return JsonSerializer.Deserialize<List<MethodResult>>(File.ReadAllText(cache))!;
+        var rows = evaluate();
         Directory.CreateDirectory(Path.GetDirectoryName(cache)!);
         AtomicFile.WriteAllText(cache, JsonSerializer.Serialize(rows));
         return rows;

@@ -11,7 +11,11 @@ namespace Realm.Method.Pipelines;
 public sealed record ExperimentConfig
 {
     public string Domain { get; init; } = "tariff";
-    public string GeneralDomain { get; init; } = "arith";
+    /// <summary>
+    /// The general families the base model is pretrained on (docs/domains.md), never the vertical domain;
+    /// <see cref="GeneralProblems"/> are shared equally among them.
+    /// </summary>
+    public IReadOnlyList<string> GeneralDomains { get; init; } = ["arith"];
     public ulong Seed { get; init; } = 1;
 
     // Model (trained from scratch) and tokenizer (byte-level BPE learned from the training text; 0 = plain bytes).
@@ -25,6 +29,8 @@ public sealed record ExperimentConfig
 
     // Data.
     public int GeneralProblems { get; init; } = 6000;
+    /// <summary>Held-out problems per general family on which the base model's reading and judging of routes is reported.</summary>
+    public int GeneralTestProblems { get; init; } = 50;
     public int TrainProblems { get; init; } = 2000;
     /// <summary>Problems in each test split (id, ood-length, ood-compose).</summary>
     public int TestProblems { get; init; } = 100;

@@ -14,9 +14,11 @@ namespace Realm.Method.Pipelines;
 public sealed class ExperimentContext : TrainingContext
 {
     public required ExperimentConfig Config { get; init; }
-    public required IDomain GeneralDomain { get; init; }
     public required Cpu Cpu { get; init; }
+    /// <summary>The general families' training problems, all families together.</summary>
     public required IReadOnlyList<Problem> General { get; init; }
+    /// <summary>Each general family with its held-out problems (split "id"), for the base model's report.</summary>
+    public required IReadOnlyList<(IDomain Domain, IReadOnlyList<Problem> Problems)> GeneralTests { get; init; }
     /// <summary>Each test split's problems, in <see cref="Realm.Evaluation.EvalSplit.Tests"/> order.</summary>
     public required IReadOnlyList<(string Split, IReadOnlyList<Problem> Problems)> Tests { get; init; }
 

@@ -8,7 +8,7 @@ namespace Realm.Method.Pipelines;
 /// </summary>
 public static class RunReport
 {
-    public static void Write(ExperimentContext ctx, ResultsFile results, IReadOnlyList<MethodRecord> methods)
+    public static void Write(ExperimentContext ctx, ResultsFile results, IReadOnlyList<MethodRecord> methods, IReadOnlyList<MethodResult> baseGeneral)
     {
         var c = ctx.Config;
         var records = MetricsLog.Read(Path.Combine(ctx.RunDirectory, MetricsLog.DefaultFileName));
@@ -48,8 +48,33 @@ public static class RunReport
             Rows = results.Rows,
             Methods = results.Methods,
             Charts = charts,
+            Sections = [new ReportSection("The base model on general problems", BaseSkills(baseGeneral, c.MaxRoutes))],
         };
         report.Write(Path.Combine(ctx.RunDirectory, Report.DefaultFileName));
+    }
+
+    /// <summary>
+    /// The base model on each general family's held-out problems: does it read and judge routes as a general
+    /// skill (docs/method.md, "The base model")? The targets are those of step 7.
+    /// </summary>
+    public static string BaseSkills(IReadOnlyList<MethodResult> rows, int maxRoutes)
+    {
+        static string P(double? f) => f is double v ? (100 * v).ToString("F1", System.Globalization.CultureInfo.InvariantCulture) : "—";
+        var md = new System.Text.StringBuilder();
+        md.AppendLine($"Held-out problems of each general family (never the vertical domain), greedy. \"With a correct route\": {maxRoutes} " +
+            "routes shown, one correct; verification: routes called correct or wrong rightly; first wrong step: wrong routes called " +
+            "wrong at exactly their first wrong step. Targets: verification ≥ 90% and accuracy with a correct route ≥ 90%.").AppendLine();
+        md.AppendLine("| Family | n | Acc. with a correct route | Acc. without routes | Verification acc. | First wrong step acc. |");
+        md.AppendLine("|---|---:|---:|---:|---:|---:|");
+        foreach (var r in rows)
+            md.AppendLine($"| {r.Method} | {r.N} | {P(r.AccRoutes)} | {P(r.AccNoRoutes)} | {P(r.VerifyAcc)} | {P(r.FirstErrorAcc)} |");
+        if (rows.Count > 1)
+        {
+            int n = rows.Sum(r => r.N);
+            double Mean(Func<MethodResult, double?> f) => rows.Sum(r => (f(r) ?? 0) * r.N) / Math.Max(1, n);
+            md.AppendLine($"| all | {n} | {P(Mean(r => r.AccRoutes))} | {P(Mean(r => r.AccNoRoutes))} | {P(Mean(r => r.VerifyAcc))} | {P(Mean(r => r.FirstErrorAcc))} |");
+        }
+        return md.ToString();
     }
 
     private static ChartLink EaaiChart(ExperimentContext ctx, ExperimentConfig c)
