@@ -19,8 +19,8 @@ internal static class DataCommand
 
     private static Option<string> DomainOption() => new("--domain")
     {
-        Description = "Built-in domain: arith (whole-number expressions, the general reasoning the base model is pretrained on) "
-            + "or tariff (the vertical domain: shipping prices by 13 rules the questions do not state).",
+        Description = $"Built-in domain: {string.Join(", ", BuiltInDomains.All.Select(d => d.Name))} (docs/domains.md describes each; "
+            + "`realm data rulebook --domain NAME` prints its rules).",
         Required = true,
     };
 
@@ -31,28 +31,31 @@ internal static class DataCommand
         var domain = DomainOption();
         var output = new Option<string>("--out") { Description = "The JSONL file to write (replaced only once complete).", Required = true };
         var train = Opt("--train", defaults.Train, "Training problems.");
+        var dev = Opt("--dev", defaults.Dev, "Dev problems, for tuning: the training distribution, questions not in train or the tests.");
         var id = Opt("--id", defaults.Id, "In-distribution test problems: the training distribution, questions not in train.");
-        var ood = Opt("--ood", defaults.Ood, "Out-of-distribution test problems: harder, and with rule combinations train never has (see docs/domains.md).");
+        var oodLength = Opt("--ood-length", defaults.OodLength, "Out-of-distribution test problems one step longer than any in train, rule combinations as in train.");
+        var oodCompose = Opt("--ood-compose", defaults.OodCompose, "Out-of-distribution test problems of training length that combine rules train never combines (docs/domains.md).");
         var seed = Opt("--seed", defaults.Seed, "Seed; the same seed and counts give the same file.");
         var positives = Opt("--positives", defaults.Positives, "Correct routes per problem (0 or 1: a built-in expert writes one distinct correct route).");
         var negatives = Opt("--negatives", defaults.Negatives,
             "Wrong routes per problem, of different kinds (arithmetic slip, wrong rule, skipped rule, wrong operand, early stop), each with its first wrong step.");
 
-        var command = new Command("generate", "Generate a dataset: problems for train, id and ood, each with the expert's correct route and wrong routes.")
+        var command = new Command("generate", "Generate a dataset: problems for train, dev, id, ood-length and ood-compose, each with the expert's correct route and wrong routes.")
         {
-            domain, output, train, id, ood, seed, positives, negatives,
+            domain, output, train, dev, id, oodLength, oodCompose, seed, positives, negatives,
         };
         command.SetAction(result =>
         {
             var dom = BuiltInDomains.Get(result.GetRequiredValue(domain));
             var options = new DatasetOptions
             {
-                Train = result.GetValue(train), Id = result.GetValue(id), Ood = result.GetValue(ood), Seed = result.GetValue(seed),
+                Train = result.GetValue(train), Dev = result.GetValue(dev), Id = result.GetValue(id),
+                OodLength = result.GetValue(oodLength), OodCompose = result.GetValue(oodCompose), Seed = result.GetValue(seed),
                 Positives = result.GetValue(positives), Negatives = result.GetValue(negatives),
             };
             string path = result.GetRequiredValue(output);
             var problems = DatasetBuilder.Build(dom, options);
-            Console.WriteLine($"generating {dom.Name}: train {options.Train:N0}, id {options.Id:N0}, ood {options.Ood:N0} (seed {options.Seed})");
+            Console.WriteLine($"generating {dom.Name}: {string.Join(", ", Splits.All.Select(s => $"{s} {options.Count(s):N0}"))} (seed {options.Seed})");
             var summary = new DatasetSummary();
             ProblemJsonl.Write(path, problems.Select(p =>
             {
@@ -122,6 +125,7 @@ internal static class DataCommand
             Title = new TableTitle(title),
             Caption = new TableTitle("correct, wrong: routes; question, route: mean bytes (correct routes); max: longest route"),
         }.AddColumns("split", "problems", "difficulty", "correct", "wrong", "question", "route", "max");
+        table.Columns[0].NoWrap(); // split names such as "ood-compose" stay whole on a narrow terminal
         foreach (var (split, c) in summary.BySplit.Append(("total", summary.Total)))
             table.AddRow(Markup.Escape(split), $"{c.Problems:N0}", c.Problems == 0 ? "" : $"{c.MinDifficulty}..{c.MaxDifficulty}",
                 $"{c.Positives:N0}", $"{c.Negatives:N0}", $"{c.MeanQuestionBytes:F1}", $"{c.MeanPositiveRouteBytes:F1}", $"{c.MaxRouteBytes:N0}");

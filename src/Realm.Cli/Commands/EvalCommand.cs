@@ -24,7 +24,7 @@ internal static class EvalCommand
         };
         var adapter = new AdapterOption();
         var data = new Option<string>("--data") { Description = "Problems as JSONL (the dataset schema); routes are needed for 'with routes'.", Required = true };
-        var splits = new Option<string?>("--splits") { Description = "Comma-separated splits to evaluate (default: id and ood, those the file has)." };
+        var splits = new Option<string?>("--splits") { Description = "Comma-separated splits to evaluate (default: the test splits the file has: id, ood-length, ood-compose; dev only when named)." };
         var maxRoutes = new Option<int>("--max-routes") { Description = "Kmax: routes shown per problem 'with routes' (fixed, seeded, mixed).", DefaultValueFactory = _ => 3 };
         var passK = new Option<int>("--pass-k") { Description = "Also sample k answers per problem (no routes) for pass@k and maj@k; 0 skips.", DefaultValueFactory = _ => 0 };
         var maxNew = new Option<int>("--max-new-tokens") { Description = "Longest answer generated.", DefaultValueFactory = _ => 256 };
@@ -49,9 +49,9 @@ internal static class EvalCommand
             var problems = ProblemJsonl.Read(path).Problems;
             var chosen = result.GetValue(splits) is { } named
                 ? named.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                : EvalSplit.All.Where(s => problems.Any(p => p.Split == s)).ToArray();
+                : EvalSplit.All.Where(s => s != EvalSplit.Dev && problems.Any(p => p.Split == s)).ToArray();
             if (chosen.Length == 0)
-                throw new RealmException($"{path}: no problems in split id or ood (the file has {string.Join(", ", problems.Select(p => p.Split).Distinct())}); choose with --splits");
+                throw new RealmException($"{path}: no problems in a test split ({string.Join(", ", EvalSplit.Tests)}) (the file has {string.Join(", ", problems.Select(p => p.Split).Distinct())}); choose with --splits");
             var options = new EvaluationOptions
             {
                 MaxNewTokens = result.GetValue(maxNew), Routes = new RouteOptions { MaxRoutes = result.GetValue(maxRoutes) },

@@ -10,10 +10,11 @@ namespace Realm.Domains;
 /// and names the rule that decides it ("R2: 25*3=75"): R4 for /, R5 for %, R6 for a difference below
 /// zero, otherwise R1 inside brackets, R2 for * and R3 for + and -. Difficulty = number of operations.
 /// <para>
-/// Splits. "train" and "id" (difficulty 1..4 by default) never use brackets (R1) together with a
-/// remainder (R5), nor a whole division (R4) together with a difference below zero (R6). Every "ood"
-/// problem (difficulty 5..6 by default: more steps than train has) uses at least one of those pairs.
-/// Any difficulty 1..6 can be asked for, except that an ood problem needs at least two operations.
+/// Splits. "train", "dev", "id" (difficulty 1..4 by default) and "ood-length" (5 by default: one
+/// operation more) never use brackets (R1) together with a remainder (R5), nor a whole division (R4)
+/// together with a difference below zero (R6). Every "ood-compose" problem (2..4 by default) uses at
+/// least one of those pairs. Any difficulty 1..6 can be asked for, except that an ood-compose problem
+/// needs at least two operations.
 /// </para>
 /// </summary>
 public sealed class ArithmeticDomain : IDomain
@@ -21,8 +22,10 @@ public sealed class ArithmeticDomain : IDomain
     // Rule numbers, as routes name them.
     private const int Brackets = 1, Rank = 2, LeftToRight = 3, WholeDivision = 4, Remainder = 5, BelowZero = 6;
 
-    /// <summary>Rule pairs that never occur together in a train/id problem; every ood problem has one.</summary>
-    public static IReadOnlyList<(int A, int B)> HeldOutPairs { get; } = [(Brackets, Remainder), (WholeDivision, BelowZero)];
+    /// <summary>Rule pairs that never occur together outside ood-compose; every ood-compose problem has one.</summary>
+    public IReadOnlyList<(int A, int B)> HeldOutPairs { get; } = [(Brackets, Remainder), (WholeDivision, BelowZero)];
+
+    private const int TrainMax = 4;
 
     // Generated problems and their negative routes keep every number small, for a tiny byte-level model.
     private const int MaxValue = 999;
@@ -44,23 +47,27 @@ public sealed class ArithmeticDomain : IDomain
         "A difference below zero keeps its minus sign (3-8=-5).",
     ]);
 
-    public (int Min, int Max) DefaultDifficulty(string split) => Splits.IsOod(split) ? (5, 6) : (1, 4);
+    public (int Min, int Max) DefaultDifficulty(string split) => Splits.DefaultDifficulty(split, TrainMax);
+
+    // An unseen pair of rules takes two operations.
+    public (int Min, int Max) AllowedDifficulty(string split) =>
+        (Splits.ShiftOf(split) == SplitShift.Compose ? 2 : 1, MaxDifficulty);
 
     public Problem Generate(ref SplitMix64 rng, string split, int difficulty, string id, int? useRule = null)
     {
-        bool ood = Splits.IsOod(split);
-        int min = ood ? 2 : 1; // an unseen pair of rules takes two operations
-        Splits.CheckDifficulty(Name, split, difficulty, min, MaxDifficulty);
+        bool compose = Splits.ShiftOf(split) == SplitShift.Compose;
+        var (min, max) = AllowedDifficulty(split);
+        Splits.CheckDifficulty(Name, split, difficulty, min, max);
         if (useRule is < 1 or > 6) throw new ArgumentOutOfRangeException(nameof(useRule), useRule, "arith rules are R1..R6");
 
-        foreach (int d in Splits.DifficultiesToTry(difficulty, min, MaxDifficulty, useRule != null))
+        foreach (int d in Splits.DifficultiesToTry(difficulty, min, max, useRule != null))
             for (int attempt = 0; attempt < AttemptsPerDifficulty; attempt++)
             {
-                var tokens = RandomExpression(ref rng, d, ood, useRule);
+                var tokens = RandomExpression(ref rng, d, compose, useRule);
                 if (Work(tokens, null) is not { } trace || !WithinLimits(trace)) continue;
                 var used = trace.Steps.Select(s => s.Rule).ToHashSet();
                 if (useRule is { } rule && !used.Contains(rule)) continue;
-                if (HeldOutPairs.Any(p => used.Contains(p.A) && used.Contains(p.B)) != ood) continue;
+                if (HeldOutPairs.Any(p => used.Contains(p.A) && used.Contains(p.B)) != compose) continue;
                 return new Problem
                 {
                     Id = id, Domain = Name, Question = Render(tokens), Answer = Format(trace.Value),
@@ -293,7 +300,7 @@ public sealed class ArithmeticDomain : IDomain
     private sealed record Operation(char Op, Node Left, Node Right) : Node;
 
     /// <summary>A random expression with <paramref name="count"/> operations, including those the request needs.</summary>
-    private static List<Token> RandomExpression(ref SplitMix64 rng, int count, bool ood, int? useRule)
+    private static List<Token> RandomExpression(ref SplitMix64 rng, int count, bool heldOutPair, int? useRule)
     {
         var ops = new List<char>();
         switch (useRule)
@@ -304,7 +311,7 @@ public sealed class ArithmeticDomain : IDomain
             case Remainder: ops.Add('%'); break;
             case BelowZero: ops.Add('-'); break;
         }
-        if (ood)
+        if (heldOutPair)
         {
             if (rng.NextInt(2) == 0) ops.Add('%'); // with brackets, which the shape may give
             else ops.AddRange(['/', '-']);

@@ -6,8 +6,8 @@ namespace Realm.Domains;
 /// <summary>
 /// Builds a built-in domain's dataset: for each split, problems at difficulties drawn uniformly from its
 /// range, each with the expert's correct route and negative routes of mixed error kinds. Deterministic
-/// for a seed. Ids read "tariff-train-000123". Test questions are held out: no "id" or "ood" question
-/// appears in "train" or twice in the test splits (train itself is sampled freely and may repeat easy
+/// for a seed. Ids read "tariff-train-000123". Held-out questions stay held out: no dev or test question
+/// appears in "train" or twice across dev and the test splits (train itself is sampled freely and may repeat easy
 /// questions, as its distribution says).
 /// </summary>
 public static class DatasetBuilder
@@ -15,7 +15,7 @@ public static class DatasetBuilder
     // Enough for any count the question spaces can hold; more means the request cannot be met.
     private const int AttemptsPerProblem = 1000;
 
-    /// <summary>The problems, train then id then ood, produced as they are iterated.</summary>
+    /// <summary>The problems, split by split in <see cref="Splits.All"/> order, produced as they are iterated.</summary>
     public static IEnumerable<Problem> Build(IDomain domain, DatasetOptions options)
     {
         options.Validate(domain);

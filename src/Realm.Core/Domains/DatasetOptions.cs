@@ -6,8 +6,11 @@ namespace Realm.Domains;
 public sealed class DatasetOptions
 {
     public int Train { get; init; } = 2000;
+    /// <summary>Problems for tuning, drawn like train but held out from it and from the tests.</summary>
+    public int Dev { get; init; } = 200;
     public int Id { get; init; } = 300;
-    public int Ood { get; init; } = 300;
+    public int OodLength { get; init; } = 300;
+    public int OodCompose { get; init; } = 300;
     public ulong Seed { get; init; } = 1;
 
     /// <summary>
@@ -19,14 +22,16 @@ public sealed class DatasetOptions
     /// <summary>Negative routes per problem, of different error kinds where the problem allows (fewer when it does not).</summary>
     public int Negatives { get; init; } = 2;
 
-    /// <summary>Difficulty range per split ("train", "id", "ood"); a split not listed uses the domain's default.</summary>
+    /// <summary>Difficulty range per split (<see cref="Splits.All"/>); a split not listed uses the domain's default.</summary>
     public IReadOnlyDictionary<string, (int Min, int Max)> Difficulty { get; init; } = new Dictionary<string, (int, int)>();
 
     public int Count(string split) => split switch
     {
         Splits.Train => Train,
+        Splits.Dev => Dev,
         Splits.Id => Id,
-        Splits.Ood => Ood,
+        Splits.OodLength => OodLength,
+        Splits.OodCompose => OodCompose,
         _ => throw new ArgumentException($"unknown split '{split}'", nameof(split)),
     };
 
@@ -39,8 +44,9 @@ public sealed class DatasetOptions
         {
             if (Count(split) < 0) throw new RealmException($"--{split} must be at least 0, got {Count(split)}");
             var (min, max) = DifficultyOf(domain, split);
-            if (min < 1 || max > domain.MaxDifficulty || min > max)
-                throw new RealmException($"difficulty of {split} must be a range within 1..{domain.MaxDifficulty} for {domain.Name}, got {min}..{max}");
+            var (low, high) = domain.AllowedDifficulty(split);
+            if (min < low || max > high || min > max)
+                throw new RealmException($"difficulty of {split} must be a range within {low}..{high} for {domain.Name}, got {min}..{max}");
         }
         foreach (var split in Difficulty.Keys.Where(s => !Splits.All.Contains(s)))
             throw new RealmException($"difficulty given for unknown split '{split}'; splits are {string.Join(", ", Splits.All)}");

@@ -44,7 +44,7 @@ public sealed class DatasetSummary
 
     public Counts Total { get; } = new();
 
-    /// <summary>Per split: train, id and ood first, then any others by name.</summary>
+    /// <summary>Per split: the built-in splits in their order first, then any others by name.</summary>
     public IEnumerable<(string Split, Counts Counts)> BySplit => _splits
         .OrderBy(kv => Splits.All.Contains(kv.Key) ? Splits.All.TakeWhile(s => s != kv.Key).Count() : int.MaxValue)
         .ThenBy(kv => kv.Key, StringComparer.Ordinal)

@@ -13,7 +13,9 @@ public sealed class ExactAnswerDomain(string name) : IDomain
     public string Name { get; } = name;
     public Rulebook Rulebook { get; } = new($"{name}-external", []);
     public int MaxDifficulty => 1;
+    public IReadOnlyList<(int A, int B)> HeldOutPairs => [];
     public (int Min, int Max) DefaultDifficulty(string split) => (1, 1);
+    public (int Min, int Max) AllowedDifficulty(string split) => (1, 1);
 
     public Problem Generate(ref SplitMix64 rng, string split, int difficulty, string id, int? useRule = null) =>
         throw new RealmException($"domain '{Name}' is not built in: its problems come from a dataset file, not a generator");

@@ -38,14 +38,24 @@ public interface IDomain
     int MaxDifficulty { get; }
 
     /// <summary>
-    /// The difficulties a split is generated with when the caller does not choose: "ood" lies above the
-    /// range of "train" and "id", so out-of-distribution problems are harder than any seen in training.
+    /// Rule pairs that never occur together in a train, dev, id or ood-length problem; every ood-compose
+    /// problem has at least one.
+    /// </summary>
+    IReadOnlyList<(int A, int B)> HeldOutPairs { get; }
+
+    /// <summary>
+    /// The difficulties a split is generated with when the caller does not choose
+    /// (<see cref="Splits.DefaultDifficulty"/>): train, dev and id share a range; ood-length is one
+    /// step beyond it; ood-compose has training lengths with a held-out rule pair.
     /// </summary>
     (int Min, int Max) DefaultDifficulty(string split);
 
+    /// <summary>The difficulties <see cref="Generate"/> accepts for a split (wider than the defaults).</summary>
+    (int Min, int Max) AllowedDifficulty(string split);
+
     /// <summary>
-    /// A new problem for a split ("train", "id", or "ood": harder, and with rule combinations never
-    /// generated for train/id). Deterministic given the generator state. With <paramref name="useRule"/>
+    /// A new problem for a split (<see cref="Splits.All"/>; see <see cref="SplitShift"/> for how each
+    /// differs from training). Deterministic given the generator state. With <paramref name="useRule"/>
     /// the problem is guaranteed to need that rule (used to target a student's mistakes); if the rule
     /// cannot occur at <paramref name="difficulty"/>, the nearest difficulty where it can is used and
     /// recorded in the problem. Throws ArgumentException for an unknown split, and

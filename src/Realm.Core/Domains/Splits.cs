@@ -1,22 +1,51 @@
 namespace Realm.Domains;
 
+/// <summary>How a split's problems differ from the training distribution.</summary>
+public enum SplitShift
+{
+    /// <summary>Drawn like the training problems ("train", "dev", "id").</summary>
+    None,
+    /// <summary>One step (condition, operation) longer than any training problem, rule combinations as in training.</summary>
+    Length,
+    /// <summary>Training lengths, but every problem combines rules that never occur together in training.</summary>
+    Compose,
+}
+
 /// <summary>
-/// The dataset splits: "train" and "id" (in-distribution test) come from one distribution; "ood" is
-/// harder and combines rules in ways train/id never do. Each domain documents its exact design.
+/// The dataset splits. "train", "dev" (for all tuning) and "id" (the in-distribution test) come from one
+/// distribution. The two out-of-distribution tests each shift one thing: "ood-length" is one step longer
+/// than training, "ood-compose" combines held-out rule pairs at training lengths (docs/domains.md).
 /// </summary>
 public static class Splits
 {
     public const string Train = "train";
+    public const string Dev = "dev";
     public const string Id = "id";
-    public const string Ood = "ood";
-    public static IReadOnlyList<string> All { get; } = [Train, Id, Ood];
+    public const string OodLength = "ood-length";
+    public const string OodCompose = "ood-compose";
+    public static IReadOnlyList<string> All { get; } = [Train, Dev, Id, OodLength, OodCompose];
 
-    /// <summary>True for "ood", false for "train" and "id"; anything else is a caller's bug.</summary>
-    internal static bool IsOod(string split) => split switch
+    /// <summary>The test splits, in the order tables show them; tuning never looks at these.</summary>
+    public static IReadOnlyList<string> Tests { get; } = [Id, OodLength, OodCompose];
+
+    /// <summary>The shift of a built-in split; anything else is a caller's bug.</summary>
+    public static SplitShift ShiftOf(string split) => split switch
     {
-        Train or Id => false,
-        Ood => true,
+        Train or Dev or Id => SplitShift.None,
+        OodLength => SplitShift.Length,
+        OodCompose => SplitShift.Compose,
         _ => throw new ArgumentException($"unknown split '{split}'; expected {string.Join(", ", All)}", nameof(split)),
+    };
+
+    /// <summary>
+    /// The default difficulties of a domain whose training problems have difficulty 1..<paramref name="trainMax"/>:
+    /// the same for dev and id, one more for ood-length, and 2..trainMax for ood-compose (a held-out pair takes two).
+    /// </summary>
+    public static (int Min, int Max) DefaultDifficulty(string split, int trainMax) => ShiftOf(split) switch
+    {
+        SplitShift.None => (1, trainMax),
+        SplitShift.Length => (trainMax + 1, trainMax + 1),
+        _ => (2, trainMax),
     };
 
     /// <summary>

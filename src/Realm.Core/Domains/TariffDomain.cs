@@ -15,10 +15,10 @@ namespace Realm.Domains;
 /// counted; an insured value below 100 (no charge) may appear as a distractor. Express excludes economy
 /// and Saturday excludes Sunday.
 /// <para>
-/// Splits. "train" and "id" (difficulty 1..4 by default, at most 5 possible) never have express with
-/// Sunday, fragile with member, or over 10 kg with oversize. Every "ood" problem (difficulty 5..7 by
-/// default: more conditions than train has) has at least one of those pairs and needs at least two
-/// conditions.
+/// Splits. "train", "dev", "id" (difficulty 1..4 by default) and "ood-length" (5 by default: one
+/// condition more) never have express with Sunday, fragile with member, or over 10 kg with oversize,
+/// which leaves them at most five conditions. Every "ood-compose" problem (2..4 by default; up to 7
+/// possible) has at least one of those pairs.
 /// </para>
 /// </summary>
 public sealed class TariffDomain : IDomain
@@ -27,8 +27,10 @@ public sealed class TariffDomain : IDomain
     private const int Rate = 1, Weight = 2, Heavy = 3, Express = 4, Economy = 5, Fragile = 6, Saturday = 7, Sunday = 8,
         Insurance = 9, Oversize = 10, BigTotal = 11, Member = 12, Minimum = 13;
 
-    /// <summary>Condition pairs that never occur together in a train/id problem; every ood problem has one.</summary>
-    public static IReadOnlyList<(int A, int B)> HeldOutPairs { get; } = [(Express, Sunday), (Fragile, Member), (Heavy, Oversize)];
+    /// <summary>Condition pairs that never occur together outside ood-compose; every ood-compose problem has one.</summary>
+    public IReadOnlyList<(int A, int B)> HeldOutPairs { get; } = [(Express, Sunday), (Fragile, Member), (Heavy, Oversize)];
+
+    private const int TrainMax = 4;
 
     private static readonly int[] Conditions = [Heavy, Express, Economy, Fragile, Saturday, Sunday, Insurance, Oversize, Member];
     private static readonly (int A, int B)[] Exclusive = [(Express, Economy), (Saturday, Sunday)];
@@ -63,18 +65,22 @@ public sealed class TariffDomain : IDomain
         "Minimum charge: a total below 12 becomes 12.",
     ]);
 
-    public (int Min, int Max) DefaultDifficulty(string split) => Splits.IsOod(split) ? (5, 7) : (1, 4);
+    public (int Min, int Max) DefaultDifficulty(string split) => Splits.DefaultDifficulty(split, TrainMax);
+
+    // The held-out pairs leave the other splits at most five conditions; an unseen pair takes two.
+    public (int Min, int Max) AllowedDifficulty(string split) =>
+        Splits.ShiftOf(split) == SplitShift.Compose ? (2, MaxDifficulty) : (1, 5);
 
     public Problem Generate(ref SplitMix64 rng, string split, int difficulty, string id, int? useRule = null)
     {
-        bool ood = Splits.IsOod(split);
-        var (min, max) = ood ? (2, MaxDifficulty) : (1, 5); // the held-out pairs leave train/id at most five conditions
+        bool compose = Splits.ShiftOf(split) == SplitShift.Compose;
+        var (min, max) = AllowedDifficulty(split);
         Splits.CheckDifficulty(Name, split, difficulty, min, max);
         if (useRule is < Rate or > Minimum) throw new ArgumentOutOfRangeException(nameof(useRule), useRule, "tariff rules are R1..R13");
 
         foreach (int d in Splits.DifficultiesToTry(difficulty, min, max, useRule != null))
         {
-            var sets = ConditionSets(ood, d, useRule);
+            var sets = ConditionSets(compose, d, useRule);
             if (sets.Count == 0) continue;
             for (int attempt = 0; attempt < AttemptsPerDifficulty; attempt++)
             {
@@ -305,7 +311,7 @@ public sealed class TariffDomain : IDomain
     // ---- Generating parcels ----
 
     /// <summary>The condition sets of size <paramref name="count"/> a split allows, containing the rule asked for if it is a condition.</summary>
-    private static List<int[]> ConditionSets(bool ood, int count, int? useRule)
+    private List<int[]> ConditionSets(bool heldOutPair, int count, int? useRule)
     {
         var sets = new List<int[]>();
         for (int mask = 0; mask < 1 << Conditions.Length; mask++)
@@ -313,7 +319,7 @@ public sealed class TariffDomain : IDomain
             if (int.PopCount(mask) != count) continue;
             var set = Conditions.Where((_, i) => (mask >> i & 1) != 0).ToArray();
             if (Exclusive.Any(p => set.Contains(p.A) && set.Contains(p.B))) continue;
-            if (HeldOutPairs.Any(p => set.Contains(p.A) && set.Contains(p.B)) != ood) continue;
+            if (HeldOutPairs.Any(p => set.Contains(p.A) && set.Contains(p.B)) != heldOutPair) continue;
             if (useRule is { } rule && Conditions.Contains(rule) && !set.Contains(rule)) continue;
             sets.Add(set);
         }

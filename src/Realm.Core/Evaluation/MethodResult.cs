@@ -12,7 +12,7 @@ namespace Realm.Evaluation;
 public sealed record MethodResult
 {
     [JsonPropertyName("method")] public required string Method { get; init; }
-    /// <summary><see cref="EvalSplit.Id"/> or <see cref="EvalSplit.Ood"/>.</summary>
+    /// <summary>One of <see cref="EvalSplit.All"/>.</summary>
     [JsonPropertyName("split")] public required string Split { get; init; }
     /// <summary>Problems evaluated; for a row merged across seeds, the total over all seeds.</summary>
     [JsonPropertyName("n")] public required int N { get; init; }
@@ -85,7 +85,7 @@ public sealed record MethodResult
     public string? Inconsistency()
     {
         if (string.IsNullOrWhiteSpace(Method)) return "method is empty";
-        if (!EvalSplit.IsKnown(Split)) return $"split \"{Split}\" is neither \"{EvalSplit.Id}\" nor \"{EvalSplit.Ood}\"";
+        if (!EvalSplit.IsKnown(Split)) return $"split \"{Split}\" is none of {string.Join(", ", EvalSplit.All)}";
         if (N < 0) return $"n {N} is negative";
         return FractionProblem("acc_routes", AccRoutes)
             ?? FractionProblem("acc_noroutes", AccNoRoutes)

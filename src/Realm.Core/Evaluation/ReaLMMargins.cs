@@ -27,7 +27,7 @@ public static class ReaLMMargins
 {
     /// <summary>
     /// One margin per pipeline (role <see cref="MethodRole.Realm"/>, in the order of
-    /// <paramref name="methods"/>) present, split (id, then ood) and setting (with routes, then without),
+    /// <paramref name="methods"/>) present, test split (in table order; dev is for tuning, not for claims) and setting (with routes, then without),
     /// against the baseline with the highest accuracy in that same split and setting (the first listed on a
     /// tie). Splits without a baseline row are skipped; rows of methods not in the list are ignored.
     /// </summary>
@@ -36,7 +36,7 @@ public static class ReaLMMargins
         var baselines = methods.Where(m => m.Role == MethodRole.Baseline).Select(m => m.Name).ToHashSet();
         var pipelines = methods.Where(m => m.Role == MethodRole.Realm).Select(m => m.Name).ToList();
         var margins = new List<Margin>();
-        foreach (string split in EvalSplit.All)
+        foreach (string split in EvalSplit.All.Where(s => s != EvalSplit.Dev))
             foreach (bool withRoutes in new[] { true, false })
             {
                 var baseline = BestBaseline(rows.Where(r => r.Split == split && baselines.Contains(r.Method)), withRoutes);

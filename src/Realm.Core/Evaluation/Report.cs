@@ -132,14 +132,17 @@ public sealed class Report
                       "confirm it (comparing intervals is a conservative test).").AppendLine();
     }
 
-    // id and ood first, in that order; any other split after them as it appears.
+    // The known splits in table order first; any other split after them as it appears.
     private IEnumerable<string> SplitsPresent() =>
         EvalSplit.All.Concat(Rows.Select(r => r.Split)).Distinct().Where(s => Rows.Any(r => r.Split == s));
 
     private static string SplitTitle(string split) => split switch
     {
+        EvalSplit.Dev => "Tuning split (dev)",
         EvalSplit.Id => "In-distribution (id)",
-        EvalSplit.Ood => "Out-of-distribution (ood)",
+        EvalSplit.OodLength => "Out-of-distribution, one step longer (ood-length)",
+        EvalSplit.OodCompose => "Out-of-distribution, unseen rule pairs (ood-compose)",
+        EvalSplit.LegacyOod => "Out-of-distribution (ood)",
         _ => split,
     };
 

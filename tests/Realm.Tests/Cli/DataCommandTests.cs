@@ -11,16 +11,16 @@ public class DataCommandTests
     {
         using var dir = new TempDirectory();
         string path = dir.File("data.jsonl");
-        var r = RealmProcess.Run("data", "generate", "--domain", domain, "--out", path, "--train", "40", "--id", "10", "--ood", "10", "--seed", "3", "--negatives", "3");
+        var r = RealmProcess.Run("data", "generate", "--domain", domain, "--out", path, "--train", "40", "--dev", "5", "--id", "10", "--ood-length", "10", "--ood-compose", "10", "--seed", "3", "--negatives", "3");
         Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
-        Assert.Contains("wrote 60 problems with 60 correct and 180 wrong routes", r.Stdout);
-        Assert.Equal(60, File.ReadAllLines(path).Length);
+        Assert.Contains("wrote 75 problems with 75 correct and 225 wrong routes", r.Stdout);
+        Assert.Equal(75, File.ReadAllLines(path).Length);
         Assert.Equal(domain, ProblemJsonl.Read(path).Problems[0].Domain);
 
         r = RealmProcess.Run("data", "validate", path);
         Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
-        Assert.Contains("ok: 60 problems, no errors", r.Stdout);
-        foreach (var row in new[] { "train", "id", "ood", "total" }) Assert.Contains(row, r.Stdout);
+        Assert.Contains("ok: 75 problems, no errors", r.Stdout);
+        foreach (var row in new[] { "train", "dev", "id", "ood-length", "ood-compose", "total" }) Assert.Contains(row, r.Stdout);
     }
 
     [Fact]
@@ -28,7 +28,7 @@ public class DataCommandTests
     {
         using var dir = new TempDirectory();
         string path = dir.File("data.jsonl");
-        Assert.Equal(0, RealmProcess.Run("data", "generate", "--domain", "tariff", "--out", path, "--train", "5", "--id", "1", "--ood", "1").ExitCode);
+        Assert.Equal(0, RealmProcess.Run("data", "generate", "--domain", "tariff", "--out", path, "--train", "5", "--dev", "1", "--id", "1", "--ood-length", "1", "--ood-compose", "1").ExitCode);
         var lines = File.ReadAllLines(path);
         var second = ProblemJsonl.Read(path).Problems[1];
         lines[1] = lines[1].Replace($"\"answer\":\"{second.Answer}\",\"difficulty\"", "\"answer\":\"9999\",\"difficulty\"");

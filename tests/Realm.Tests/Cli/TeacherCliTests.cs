@@ -11,7 +11,7 @@ public class TeacherCliTests
     {
         string path = dir.File("problems.jsonl");
         ProblemJsonl.Write(path, DatasetBuilder.Build(BuiltInDomains.Get("tariff"),
-            new DatasetOptions { Train = count, Id = 0, Ood = 0, Positives = 1, Negatives = 0, Seed = 4 }));
+            new DatasetOptions { Train = count, Dev = 0, Id = 0, OodLength = 0, OodCompose = 0, Positives = 1, Negatives = 0, Seed = 4 }));
         return path;
     }
 

@@ -6,7 +6,7 @@ namespace Realm.Tests.Data;
 
 public class DatasetBuilderTests
 {
-    private static readonly DatasetOptions Small = new() { Train = 300, Id = 60, Ood = 60, Seed = 4, Negatives = 2 };
+    private static readonly DatasetOptions Small = new() { Train = 300, Dev = 30, Id = 60, OodLength = 60, OodCompose = 60, Seed = 4, Negatives = 2 };
 
     private static List<string> Lines(string domain, DatasetOptions options) =>
         DatasetBuilder.Build(BuiltInDomains.Get(domain), options).Select(ProblemJsonl.Serialize).ToList();
@@ -16,10 +16,10 @@ public class DatasetBuilderTests
     public void TheSameSeedGivesTheSameDataset(string name)
     {
         Assert.Equal(Lines(name, Small), Lines(name, Small));
-        Assert.NotEqual(Lines(name, Small), Lines(name, new DatasetOptions { Train = 300, Id = 60, Ood = 60, Seed = 5 }));
-        // Each problem has its own generator: asking for more ood problems only adds some at the end.
-        var more = Lines(name, new DatasetOptions { Train = 300, Id = 60, Ood = 90, Seed = 4 });
-        Assert.Equal(Lines(name, Small), more.Take(420));
+        Assert.NotEqual(Lines(name, Small), Lines(name, new DatasetOptions { Train = 300, Dev = 30, Id = 60, OodLength = 60, OodCompose = 60, Seed = 5 }));
+        // Each problem has its own generator: asking for more ood-compose problems only adds some at the end.
+        var more = Lines(name, new DatasetOptions { Train = 300, Dev = 30, Id = 60, OodLength = 60, OodCompose = 90, Seed = 4 });
+        Assert.Equal(Lines(name, Small), more.Take(510));
     }
 
     [Theory]
@@ -28,9 +28,10 @@ public class DatasetBuilderTests
     {
         var domain = BuiltInDomains.Get(name);
         var problems = DatasetBuilder.Build(domain, Small).ToList();
-        Assert.Equal(Enumerable.Repeat("train", 300).Concat(Enumerable.Repeat("id", 60)).Concat(Enumerable.Repeat("ood", 60)), problems.Select(p => p.Split));
+        Assert.Equal(new[] { ("train", 300), ("dev", 30), ("id", 60), ("ood-length", 60), ("ood-compose", 60) }
+            .SelectMany(s => Enumerable.Repeat(s.Item1, s.Item2)), problems.Select(p => p.Split));
         Assert.Equal($"{name}-train-000000", problems[0].Id);
-        Assert.Equal($"{name}-ood-000059", problems[^1].Id);
+        Assert.Equal($"{name}-ood-compose-000059", problems[^1].Id);
         Assert.All(problems, p => Assert.Equal(domain.Rulebook.Id, p.Rulebook));
         foreach (var split in Splits.All)
         {
@@ -60,7 +61,7 @@ public class DatasetBuilderTests
     [MemberData(nameof(DomainNames), MemberType = typeof(Realm.Tests.Domains.RouteInspection))]
     public void TestQuestionsAreNeverTrainingQuestions(string name)
     {
-        var problems = DatasetBuilder.Build(BuiltInDomains.Get(name), new DatasetOptions { Train = 2000, Id = 300, Ood = 300, Negatives = 0 }).ToList();
+        var problems = DatasetBuilder.Build(BuiltInDomains.Get(name), new DatasetOptions { Train = 2000, Dev = 200, Id = 300, OodLength = 300, OodCompose = 300, Negatives = 0 }).ToList();
         var train = problems.Where(p => p.Split == Splits.Train).Select(p => p.Question).ToHashSet();
         var test = problems.Where(p => p.Split != Splits.Train).Select(p => p.Question).ToList();
         Assert.DoesNotContain(test, train.Contains);
@@ -72,12 +73,12 @@ public class DatasetBuilderTests
     {
         var options = new DatasetOptions
         {
-            Train = 20, Id = 0, Ood = 5, Positives = 0, Negatives = 4,
-            Difficulty = new Dictionary<string, (int, int)> { ["train"] = (3, 3), ["ood"] = (7, 7) },
+            Train = 20, Dev = 0, Id = 0, OodLength = 5, OodCompose = 5, Positives = 0, Negatives = 4,
+            Difficulty = new Dictionary<string, (int, int)> { ["train"] = (3, 3), ["ood-length"] = (5, 5), ["ood-compose"] = (7, 7) },
         };
         var problems = DatasetBuilder.Build(new TariffDomain(), options).ToList();
-        Assert.Equal(25, problems.Count);
-        Assert.All(problems, p => Assert.Equal(p.Split == "train" ? 3 : 7, p.Difficulty));
+        Assert.Equal(30, problems.Count);
+        Assert.All(problems, p => Assert.Equal(p.Split switch { "train" => 3, "ood-length" => 5, _ => 7 }, p.Difficulty));
         Assert.All(problems, p => Assert.True(p.Routes.Count == 4 && p.Routes.All(r => !r.Correct)));
     }
 
@@ -96,11 +97,11 @@ public class DatasetBuilderTests
     public void BadDifficultyRangesAreUserErrors()
     {
         var e = Assert.Throws<RealmException>(() => DatasetBuilder.Build(new ArithmeticDomain(),
-            new DatasetOptions { Difficulty = new Dictionary<string, (int, int)> { ["ood"] = (5, 9) } }));
-        Assert.Contains("ood", e.Message);
+            new DatasetOptions { Difficulty = new Dictionary<string, (int, int)> { ["ood-length"] = (5, 9) } }));
+        Assert.Contains("ood-length", e.Message);
         Assert.Contains("1..6", e.Message);
         e = Assert.Throws<RealmException>(() => DatasetBuilder.Build(new ArithmeticDomain(),
-            new DatasetOptions { Difficulty = new Dictionary<string, (int, int)> { ["dev"] = (1, 2) } }));
-        Assert.Contains("'dev'", e.Message);
+            new DatasetOptions { Difficulty = new Dictionary<string, (int, int)> { ["ood"] = (1, 2) } }));
+        Assert.Contains("'ood'", e.Message);
     }
 }

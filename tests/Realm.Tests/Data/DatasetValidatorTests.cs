@@ -8,7 +8,7 @@ public class DatasetValidatorTests
     /// <summary>A generated tariff dataset with one line replaced, read back, and checked.</summary>
     private static List<string> CheckWithLine(TempDirectory dir, int index, Func<Problem, Problem>? change = null, string? rawLine = null)
     {
-        var problems = DatasetBuilder.Build(new TariffDomain(), new DatasetOptions { Train = 5, Id = 2, Ood = 2 }).ToList();
+        var problems = DatasetBuilder.Build(new TariffDomain(), new DatasetOptions { Train = 5, Dev = 2, Id = 2, OodLength = 2, OodCompose = 2 }).ToList();
         var lines = problems.Select(ProblemJsonl.Serialize).ToList();
         if (change != null) lines[index] = ProblemJsonl.Serialize(change(problems[index]));
         if (rawLine != null) lines[index] = rawLine;

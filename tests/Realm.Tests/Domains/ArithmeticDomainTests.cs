@@ -40,7 +40,7 @@ public class ArithmeticDomainTests
     {
         var rng = new SplitMix64(5);
         foreach (var split in Splits.All)
-            for (int difficulty = MinDifficulty(split); difficulty <= 6; difficulty++)
+            for (int difficulty = _domain.AllowedDifficulty(split).Min; difficulty <= 6; difficulty++)
                 for (int i = 0; i < 40; i++)
                 {
                     var problem = _domain.Generate(ref rng, split, difficulty, "x");

@@ -18,7 +18,7 @@ public class DomainInvariantTests
         var made = Enum.GetValues<ErrorKind>().ToDictionary(k => k, _ => 0);
         int problems = 0;
         foreach (var split in Splits.All)
-            for (int difficulty = MinDifficulty(split); difficulty <= MaxDifficulty(domain, split); difficulty++)
+            for (int difficulty = domain.AllowedDifficulty(split).Min; difficulty <= domain.AllowedDifficulty(split).Max; difficulty++)
             {
                 var rng = new SplitMix64((ulong)(difficulty * 1000 + split.Length));
                 for (int i = 0; i < ProblemsPerDifficulty; i++, problems++)
@@ -106,10 +106,10 @@ public class DomainInvariantTests
     public void HeldOutRuleCombinationsAppearOnlyInOod(string name)
     {
         var domain = BuiltInDomains.Get(name);
-        var pairs = HeldOutPairs(domain);
+        var pairs = domain.HeldOutPairs;
         var seenInOod = new HashSet<(int, int)>();
         foreach (var split in Splits.All)
-            for (int difficulty = MinDifficulty(split); difficulty <= MaxDifficulty(domain, split); difficulty++)
+            for (int difficulty = domain.AllowedDifficulty(split).Min; difficulty <= domain.AllowedDifficulty(split).Max; difficulty++)
             {
                 var rng = new SplitMix64((ulong)difficulty);
                 for (int i = 0; i < 150; i++)
@@ -117,23 +117,26 @@ public class DomainInvariantTests
                     var problem = domain.Generate(ref rng, split, difficulty, "x");
                     var used = Rules(domain.Solve(problem).Text).ToHashSet();
                     var present = pairs.Where(p => used.Contains(p.A) && used.Contains(p.B)).ToList();
-                    if (split == Splits.Ood) Assert.True(present.Count > 0, $"ood problem without an unseen pair: {problem.Question}");
+                    if (split == Splits.OodCompose) Assert.True(present.Count > 0, $"ood-compose problem without an unseen pair: {problem.Question}");
                     else Assert.True(present.Count == 0, $"{split} problem with held-out pair R{present.FirstOrDefault().A}+R{present.FirstOrDefault().B}: {problem.Question}");
-                    seenInOod.UnionWith(split == Splits.Ood ? present.Select(p => (p.A, p.B)) : []);
+                    seenInOod.UnionWith(split == Splits.OodCompose ? present.Select(p => (p.A, p.B)) : []);
                 }
             }
+        Assert.True(pairs.Count > 0);
         Assert.Equal(pairs.Count, seenInOod.Count); // every held-out pair is actually tested
     }
 
     [Theory]
     [MemberData(nameof(DomainNames), MemberType = typeof(RouteInspection))]
-    public void OodIsHarderThanAnyDefaultTrainingProblem(string name)
+    public void OodLengthIsOneStepBeyondTrainingAndOodComposeKeepsItsLengths(string name)
     {
         var domain = BuiltInDomains.Get(name);
         var (trainMin, trainMax) = domain.DefaultDifficulty(Splits.Train);
         Assert.Equal((trainMin, trainMax), domain.DefaultDifficulty(Splits.Id));
-        var (oodMin, oodMax) = domain.DefaultDifficulty(Splits.Ood);
-        Assert.True(trainMin == 1 && oodMin > trainMax && oodMax == domain.MaxDifficulty);
+        Assert.Equal((trainMin, trainMax), domain.DefaultDifficulty(Splits.Dev));
+        Assert.Equal((trainMax + 1, trainMax + 1), domain.DefaultDifficulty(Splits.OodLength)); // one step beyond training
+        Assert.Equal((2, trainMax), domain.DefaultDifficulty(Splits.OodCompose));              // training lengths, unseen pairs
+        Assert.True(trainMin == 1 && trainMax + 1 <= domain.AllowedDifficulty(Splits.OodLength).Max);
     }
 
     [Theory]
@@ -152,7 +155,7 @@ public class DomainInvariantTests
                         var problem = domain.Generate(ref rng, split, difficulty, "x", rule);
                         Assert.Contains(rule, Rules(domain.Solve(problem).Text));
                         Assert.Equal(split, problem.Split);
-                        Assert.InRange(problem.Difficulty, MinDifficulty(split), MaxDifficulty(domain, split));
+                        Assert.InRange(problem.Difficulty, domain.AllowedDifficulty(split).Min, domain.AllowedDifficulty(split).Max);
                     }
         }
     }
@@ -196,7 +199,7 @@ public class DomainInvariantTests
         var rng = new SplitMix64(1);
         Assert.Throws<ArgumentException>(() => domain.Generate(ref rng, "test", 1, "x"));
         Assert.Throws<ArgumentOutOfRangeException>(() => domain.Generate(ref rng, Splits.Train, 0, "x"));
-        Assert.Throws<ArgumentOutOfRangeException>(() => domain.Generate(ref rng, Splits.Ood, 1, "x")); // an unseen pair needs two
+        Assert.Throws<ArgumentOutOfRangeException>(() => domain.Generate(ref rng, Splits.OodCompose, 1, "x")); // an unseen pair needs two
         Assert.Throws<ArgumentOutOfRangeException>(() => domain.Generate(ref rng, Splits.Train, domain.MaxDifficulty + 1, "x"));
         Assert.Throws<ArgumentOutOfRangeException>(() => domain.Generate(ref rng, Splits.Train, 1, "x", domain.Rulebook.Rules.Count + 1));
     }

@@ -18,18 +18,6 @@ public static class RouteInspection
         return i + 1;
     }
 
-    public static IReadOnlyList<(int A, int B)> HeldOutPairs(IDomain domain) => domain switch
-    {
-        ArithmeticDomain => ArithmeticDomain.HeldOutPairs,
-        TariffDomain => TariffDomain.HeldOutPairs,
-        _ => throw new ArgumentException(domain.Name),
-    };
-
-    /// <summary>Highest difficulty a split can have: the held-out pairs cap tariff's train/id at five conditions.</summary>
-    public static int MaxDifficulty(IDomain domain, string split) =>
-        domain is TariffDomain && split != Splits.Ood ? 5 : domain.MaxDifficulty;
-
-    public static int MinDifficulty(string split) => split == Splits.Ood ? 2 : 1;
 
     public static IEnumerable<object[]> DomainNames() => BuiltInDomains.All.Select(d => new object[] { d.Name });
 }

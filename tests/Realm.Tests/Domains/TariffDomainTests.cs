@@ -41,7 +41,7 @@ public class TariffDomainTests
     {
         var rng = new SplitMix64(11);
         foreach (var split in Splits.All)
-            for (int difficulty = MinDifficulty(split); difficulty <= MaxDifficulty(_domain, split); difficulty++)
+            for (int difficulty = _domain.AllowedDifficulty(split).Min; difficulty <= _domain.AllowedDifficulty(split).Max; difficulty++)
                 for (int i = 0; i < 60; i++)
                 {
                     var problem = _domain.Generate(ref rng, split, difficulty, "x");

@@ -12,8 +12,8 @@ public class ReportTests
         MethodResult.FromCounts("GRPO", EvalSplit.Id, 100, 70, 75),
         MethodResult.FromCounts("SFT", EvalSplit.Id, 100, 80, 60),
         MethodResult.FromCounts("ReaLM-R1 (no verify reward)", EvalSplit.Id, 100, 99, 99),
-        MethodResult.FromCounts("ReaLM-R1", EvalSplit.Ood, 100, 60, 60, verifyAcc: 0.5),
-        MethodResult.FromCounts("GRPO", EvalSplit.Ood, 100, 70, 75),
+        MethodResult.FromCounts("ReaLM-R1", EvalSplit.OodCompose, 100, 60, 60, verifyAcc: 0.5),
+        MethodResult.FromCounts("GRPO", EvalSplit.OodCompose, 100, 70, 75),
     ];
 
     private static MethodSummary Method(string name, MethodRole role) => new() { Name = name, Role = role, StartsFrom = "distilled", Routes = "none" };
@@ -36,8 +36,8 @@ public class ReportTests
             ("ReaLM-Zero", "id", true, "SFT", 5.0, true),
             ("ReaLM-R1", "id", false, "GRPO", 20.0, false),   // [88.8, 97.8] vs [65.7, 82.5]
             ("ReaLM-Zero", "id", false, "GRPO", -5.0, true),
-            ("ReaLM-R1", "ood", true, "GRPO", -10.0, true),   // [50.2, 69.1] vs [60.4, 78.1]
-            ("ReaLM-R1", "ood", false, "GRPO", -15.0, true),  // [50.2, 69.1] vs [65.7, 82.5]
+            ("ReaLM-R1", "ood-compose", true, "GRPO", -10.0, true),   // [50.2, 69.1] vs [60.4, 78.1]
+            ("ReaLM-R1", "ood-compose", false, "GRPO", -15.0, true),  // [50.2, 69.1] vs [65.7, 82.5]
         ], margins);
     }
 
@@ -80,7 +80,7 @@ public class ReportTests
         Assert.StartsWith("# ReaLM on tariff", md);
         Assert.Contains("- model: 2 layers, 64 wide", lines);
         int id = Array.IndexOf(lines, "### In-distribution (id)");
-        int ood = Array.IndexOf(lines, "### Out-of-distribution (ood)");
+        int ood = Array.IndexOf(lines, "### Out-of-distribution, unseen rule pairs (ood-compose)");
         Assert.True(id > 0 && ood > id);
         // 90/100 has the Wilson interval [82.6, 94.5]; verification 0.875 shows as 87.5.
         Assert.Contains("| ReaLM-R1 | 100 | 90.0 [82.6, 94.5] | 95.0 [88.8, 97.8] | 87.5 |", lines);
@@ -92,7 +92,7 @@ public class ReportTests
 
         Assert.Contains("## Paper vs. ours", md);
         Assert.Contains("| id | without routes | ReaLM-R1 | GRPO (75.0) | +20.0 | +2.6 | separate |", lines);
-        Assert.Contains("| ood | with routes | ReaLM-R1 | GRPO (70.0) | -10.0 | +4.2 | overlap |", lines);
+        Assert.Contains("| ood-compose | with routes | ReaLM-R1 | GRPO (70.0) | -10.0 | +4.2 | overlap |", lines);
 
         Assert.Contains("![Mean reward per RL step](charts/reward.svg)", lines);
     }
@@ -121,7 +121,7 @@ public class ReportTests
     public void Text_AlignsColumns_InOneBlockPerSplit()
     {
         string[] lines = Sample().ToText().Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        int ood = Array.IndexOf(lines, "Out-of-distribution (ood)");
+        int ood = Array.IndexOf(lines, "Out-of-distribution, unseen rule pairs (ood-compose)");
         Assert.Equal("In-distribution (id)", lines[0]);
         var idBlock = lines[1..ood];
         Assert.Equal(6, idBlock.Length); // header and five methods

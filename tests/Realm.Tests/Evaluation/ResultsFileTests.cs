@@ -22,7 +22,7 @@ public class ResultsFileTests : IDisposable
                 Seed = 3,
                 Notes = "budget 400 steps",
             },
-            MethodResult.FromCounts("SFT", EvalSplit.Ood, 50, 20, 10),
+            MethodResult.FromCounts("SFT", EvalSplit.OodCompose, 50, 20, 10),
         ],
     };
 
@@ -89,7 +89,7 @@ public class ResultsFileTests : IDisposable
         Assert.Equal(["method", "split", "n", "acc_routes", "acc_routes_ci", "acc_noroutes", "acc_noroutes_ci", "verify_acc"],
             plain.EnumerateObject().Select(p => p.Name));
         Assert.Equal(JsonValueKind.Null, plain.GetProperty("verify_acc").ValueKind);
-        Assert.Equal("ood", plain.GetProperty("split").GetString());
+        Assert.Equal("ood-compose", plain.GetProperty("split").GetString());
         Assert.Equal(50, plain.GetProperty("n").GetInt32());
         Assert.Equal(0.4, plain.GetProperty("acc_routes").GetDouble(), 12);
         var ci = plain.GetProperty("acc_routes_ci");
@@ -124,7 +124,7 @@ public class ResultsFileTests : IDisposable
         Assert.Equal(a.PassAtK, b.PassAtK);
         Assert.Null(read.Rows[1].VerifyAcc);
         Assert.Null(read.Rows[1].PassAtK);
-        Assert.Same(read.Rows[1], read.Find("SFT", EvalSplit.Ood));
+        Assert.Same(read.Rows[1], read.Find("SFT", EvalSplit.OodCompose));
         Assert.Null(read.Find("SFT", EvalSplit.Id));
     }
 

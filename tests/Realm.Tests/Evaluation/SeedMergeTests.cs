@@ -57,9 +57,9 @@ public class SeedMergeTests
             Row("SFT", 1, 10, 1, 1),
             Row("GRPO", 1, 10, 2, 2),
             Row("SFT", 2, 10, 3, 3),
-            Row("SFT", 1, 10, 9, 9) with { Split = EvalSplit.Ood },
+            Row("SFT", 1, 10, 9, 9) with { Split = EvalSplit.OodCompose },
         ]);
-        Assert.Equal([("SFT", "id"), ("GRPO", "id"), ("SFT", "ood")], rows.Select(r => (r.Method, r.Split)));
+        Assert.Equal([("SFT", "id"), ("GRPO", "id"), ("SFT", "ood-compose")], rows.Select(r => (r.Method, r.Split)));
         Assert.Equal(0.2, rows[0].AccRoutes, 12);
         Assert.Null(rows[1].Std); // one seed: no spread to report
         Assert.Null(rows[0].VerifyAcc);

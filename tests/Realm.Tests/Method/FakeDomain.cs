@@ -10,7 +10,9 @@ internal sealed class FakeDomain : IDomain
     public string Name => "fake";
     public Rulebook Rulebook { get; } = new("fake-v1", ["add the two numbers"]);
     public int MaxDifficulty => 1;
+    public IReadOnlyList<(int A, int B)> HeldOutPairs => [];
     public (int Min, int Max) DefaultDifficulty(string split) => (1, 1);
+    public (int Min, int Max) AllowedDifficulty(string split) => (1, 1);
 
     public Problem Generate(ref SplitMix64 rng, string split, int difficulty, string id, int? useRule = null)
     {

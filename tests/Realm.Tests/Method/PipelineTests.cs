@@ -39,7 +39,7 @@ public class PipelineTests
 
         var expected = new[] { "Base", "SFT", "RFT", "CoT-Synthesizer", "GRPO", "LLMs-as-Instructor", "ReaLM-Zero", "ReaLM-R1" };
         foreach (var method in expected)
-            foreach (var split in EvalSplit.All)
+            foreach (var split in EvalSplit.Tests)
             {
                 var row = results.Find(method, split);
                 Assert.NotNull(row);

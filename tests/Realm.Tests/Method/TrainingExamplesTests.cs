@@ -10,7 +10,7 @@ public class TrainingExamplesTests
     private static readonly ByteTokenizer Tokenizer = new(MrpvFormat.SpecialTokens);
     private static readonly PromptFormat Format = PromptFormat.Plain(Tokenizer);
     private static readonly List<Problem> Problems =
-        DatasetBuilder.Build(new ArithmeticDomain(), new DatasetOptions { Train = 12, Id = 0, Ood = 0, Negatives = 2 }).ToList();
+        DatasetBuilder.Build(new ArithmeticDomain(), new DatasetOptions { Train = 12, Dev = 0, Id = 0, OodLength = 0, OodCompose = 0, Negatives = 2 }).ToList();
     private static readonly List<(Problem, Route)> Solutions = Problems.SelectMany(p => p.Routes.Where(r => r.Correct).Select(r => (p, r))).ToList();
 
     private static string Text(int[] ids) => Tokenizer.Decode(ids);

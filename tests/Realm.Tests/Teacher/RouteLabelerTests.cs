@@ -8,7 +8,7 @@ namespace Realm.Tests.Teacher;
 public class RouteLabelerTests
 {
     private static List<Problem> Problems(IDomain domain, int count) =>
-        [.. DatasetBuilder.Build(domain, new DatasetOptions { Train = count, Id = 0, Ood = 0, Positives = 0, Negatives = 0, Seed = 3 })];
+        [.. DatasetBuilder.Build(domain, new DatasetOptions { Train = count, Dev = 0, Id = 0, OodLength = 0, OodCompose = 0, Positives = 0, Negatives = 0, Seed = 3 })];
 
     [Theory]
     [InlineData("tariff")]

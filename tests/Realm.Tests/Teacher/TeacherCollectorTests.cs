@@ -12,7 +12,7 @@ public class TeacherCollectorTests
 
     // Problems that already hold the expert's route, so the test sees the teacher's routes appended after it.
     private static List<Problem> Problems(int count) =>
-        [.. DatasetBuilder.Build(Tariff, new DatasetOptions { Train = count, Id = 0, Ood = 0, Positives = 1, Negatives = 0, Seed = 9 })];
+        [.. DatasetBuilder.Build(Tariff, new DatasetOptions { Train = count, Dev = 0, Id = 0, OodLength = 0, OodCompose = 0, Positives = 1, Negatives = 0, Seed = 9 })];
 
     // Short waits, so that retries cost the test little; the one-second timeout ends replies that never come.
     private static TeacherOptions Options(Uri endpoint, int concurrency) => new()

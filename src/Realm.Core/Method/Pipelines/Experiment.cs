@@ -52,39 +52,37 @@ public static class Experiment
         var domain = BuiltInDomains.Get(config.Domain);
         var general = BuiltInDomains.Get(config.GeneralDomain);
         string dataDir = Path.Combine(runDirectory, "data");
-        List<Problem> Data(string name, IDomain d, int train, int id, int ood, ulong seed)
+        List<Problem> Data(string name, IDomain d, int train, int dev, int test, ulong seed)
         {
             string path = Path.Combine(dataDir, name + ".jsonl");
             if (File.Exists(path)) return ProblemJsonl.Read(path).Problems.ToList();
-            var difficulty = new Dictionary<string, (int, int)>();
-            if (ood > 0 && config.OodDifficulty is { } range) difficulty["ood"] = range;
             var problems = DatasetBuilder.Build(d, new DatasetOptions
             {
-                Train = train, Id = id, Ood = ood, Seed = seed, Positives = config.PositivesPerProblem, Negatives = config.NegativesPerProblem,
-                Difficulty = difficulty,
+                Train = train, Dev = dev, Id = test, OodLength = test, OodCompose = test, Seed = seed,
+                Positives = config.PositivesPerProblem, Negatives = config.NegativesPerProblem,
             }).ToList();
             ProblemJsonl.Write(path, problems);
             return problems;
         }
         var generalProblems = Data("general", general, config.GeneralProblems, 0, 0, config.Seed + 100);
-        var vertical = Data(config.Domain, domain, config.TrainProblems, config.TestProblems, config.TestProblems, config.Seed + 200);
+        var vertical = Data(config.Domain, domain, config.TrainProblems, config.DevProblems, config.TestProblems, config.Seed + 200);
         string tokenizerDir = Path.Combine(runDirectory, "tokenizer");
         ITokenizer tokenizer;
         if (File.Exists(Path.Combine(tokenizerDir, TokenizerLoader.FileName))) tokenizer = TokenizerLoader.Load(tokenizerDir);
         else
         {
-            tokenizer = Tokenizer(config, generalProblems.Concat(vertical.Where(p => p.Split == "train")));
+            tokenizer = Tokenizer(config, generalProblems.Concat(vertical.Where(p => p.Split == Splits.Train)));
             tokenizer.Save(tokenizerDir);
         }
         string metricsPath = Path.Combine(runDirectory, MetricsLog.DefaultFileName);
-        var testId = vertical.Where(p => p.Split == EvalSplit.Id).ToList();
+        List<Problem> Split(string split) => vertical.Where(p => p.Split == split).ToList();
         return new ExperimentContext
         {
             Config = config, Domain = domain, GeneralDomain = general, Tokenizer = tokenizer, Cpu = cpu,
             General = generalProblems,
-            Train = vertical.Where(p => p.Split == "train").ToList(),
-            TestId = testId, HeldOut = testId, HeldOutProblems = config.QuickEvalProblems, MaxNewTokens = config.MaxNewTokens,
-            TestOod = vertical.Where(p => p.Split == EvalSplit.Ood).ToList(),
+            Train = Split(Splits.Train),
+            HeldOut = Split(Splits.Dev), HeldOutProblems = config.QuickEvalProblems, MaxNewTokens = config.MaxNewTokens,
+            Tests = EvalSplit.Tests.Select(s => (s, (IReadOnlyList<Problem>)Split(s))).ToList(),
             RunDirectory = runDirectory,
             Metrics = MetricsLog.Resume(metricsPath, long.MaxValue),
             Observer = observer, Cancel = cancel,
@@ -200,7 +198,7 @@ public static class Experiment
         return seconds;
     }
 
-    /// <summary>Evaluates a trained stage on both test splits (cached in eval/, so a resumed run skips it).</summary>
+    /// <summary>Evaluates a trained stage on every test split (cached in eval/, so a resumed run skips it).</summary>
     private static IEnumerable<MethodResult> Evaluate(ExperimentContext ctx, string stage)
     {
         string cache = Path.Combine(ctx.RunDirectory, "eval", ExperimentContext.Slug(stage) + ".json");
@@ -208,7 +206,7 @@ public static class Experiment
         using var model = ctx.Load(stage);
         var options = new EvaluationOptions { MaxNewTokens = ctx.Config.MaxNewTokens, Routes = new RouteOptions { MaxRoutes = ctx.Config.MaxRoutes }, SampleK = ctx.Config.PassK };
         var rows = new List<MethodResult>();
-        foreach (var (split, problems) in new[] { (EvalSplit.Id, ctx.TestId), (EvalSplit.Ood, ctx.TestOod) })
+        foreach (var (split, problems) in ctx.Tests)
         {
             ctx.Observer.StageStarted($"evaluate {stage} ({split})", 2 * problems.Count + (options.SampleK > 0 ? problems.Count : 0));
             var score = ModelEvaluator.Evaluate(model, ctx.Format, ctx.Domain, problems, split, options, (done, _) => ctx.Observer.StageProgress(done, ""));

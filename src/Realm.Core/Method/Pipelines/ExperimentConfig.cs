@@ -26,10 +26,11 @@ public sealed record ExperimentConfig
     // Data.
     public int GeneralProblems { get; init; } = 6000;
     public int TrainProblems { get; init; } = 2000;
+    /// <summary>Problems in each test split (id, ood-length, ood-compose).</summary>
     public int TestProblems { get; init; } = 100;
+    /// <summary>Problems in the dev split, the one all tuning and the training-time accuracy curve use.</summary>
+    public int DevProblems { get; init; } = 100;
     public int PositivesPerProblem { get; init; } = 1;
-    /// <summary>Difficulty of the OOD test (the domain's default when null): one condition beyond training keeps accuracy measurable at this scale.</summary>
-    public (int Min, int Max)? OodDifficulty { get; init; } = (5, 5);
     public int NegativesPerProblem { get; init; } = 3;
 
     // Budgets.
@@ -61,7 +62,7 @@ public sealed record ExperimentConfig
     public IReadOnlyList<string> OnlyMethods { get; init; } = [];
 
     // Evaluation.
-    /// <summary>ID test problems checked (greedy, no routes) about eight times per training stage for the eval_acc curve; 0 disables.</summary>
+    /// <summary>Dev problems checked (greedy, no routes) about eight times per training stage for the eval_acc curve; 0 disables.</summary>
     public int QuickEvalProblems { get; init; } = 32;
     public int PassK { get; init; }
     public bool Ablations { get; init; }

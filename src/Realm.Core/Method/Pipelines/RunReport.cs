@@ -27,8 +27,8 @@ public static class RunReport
         Chart("reward.svg", "RL: mean reward per step", "reward_mean", "reward", "Mean reward of the sampled completions at each RL step.", IsRl);
         Chart("answer_accuracy.svg", "RL: training answer accuracy", "rewards/answer/mean", "accuracy", "Share of sampled completions whose answer verifies, per RL step.", IsRl, 0, 1);
         Chart("frac_zero_std.svg", "RL: groups without signal", "frac_zero_std", "fraction", "Share of prompt groups whose rewards were all equal (no gradient).", IsRl, 0, 1);
-        Chart("eval_accuracy.svg", "Held-out accuracy during training", "eval_acc", "accuracy (ID, no routes)",
-            "Greedy accuracy without routes on a fixed slice of the ID test, measured during each training stage.", _ => true, 0, 1);
+        Chart("eval_accuracy.svg", "Held-out accuracy during training", "eval_acc", "accuracy (dev, no routes)",
+            "Greedy accuracy without routes on a fixed slice of the dev split, measured during each training stage.", _ => true, 0, 1);
         Chart("sft_loss.svg", "SFT losses", "loss", "loss (nats/token)", "Completion loss of the supervised stages (base pretraining, distillation, baselines).", m => !IsRl(m));
         charts.Add(EaaiChart(ctx, c));
 
@@ -40,7 +40,7 @@ public static class RunReport
                 $"model: {c.Layers} layers, hidden {c.Hidden}, {c.Heads} heads ({c.KvHeads} KV); tokenizer: " +
                 (c.TokenizerVocab > 0 ? $"byte-level BPE with {ctx.Tokenizer.VocabSize} ids learned from the training text (digits unmerged)" : "bytes") +
                 ", MRPV markers as special tokens",
-                $"data: {ctx.General.Count:N0} general problems for the base model; {ctx.Train.Count:N0} {c.Domain} training problems with {c.PositivesPerProblem} positive and {c.NegativesPerProblem} negative expert routes each; {ctx.TestId.Count} ID and {ctx.TestOod.Count} OOD test problems",
+                $"data: {ctx.General.Count:N0} general problems for the base model; {ctx.Train.Count:N0} {c.Domain} training problems with {c.PositivesPerProblem} positive and {c.NegativesPerProblem} negative expert routes each; {ctx.HeldOut.Count} dev problems (tuning and the training curves); test problems: {string.Join(", ", ctx.Tests.Select(t => $"{t.Problems.Count} {t.Split}"))}",
                 $"budget: base {c.PretrainSteps} SFT steps; shared distillation {c.SftSteps} steps of {c.BatchSize}; then every method {c.MethodSteps} optimiser updates of {c.MethodBatch} sequences (RL: {c.RlPromptsPerStep} prompts × G = {c.RlGenerations}; supervised: a batch of {c.MethodBatch}); what each spent is in the methods table",
                 $"routes: Kmax = {c.MaxRoutes}; EAAI {c.Eaai.Shape.ToString().ToLowerInvariant()} to 0 at s = {c.Eaai.End}",
                 $"evaluation: greedy; with routes = {c.MaxRoutes} fixed, seeded mixed routes per problem (one correct, the rest wrong, so calling every route wrong scores {(c.MaxRoutes - 1) * 100.0 / c.MaxRoutes:F0}% verification accuracy and copying a random route answers {100.0 / c.MaxRoutes:F0}% right); 95% Wilson intervals; seed {c.Seed}; wall time {results.WallSeconds:F0} s",

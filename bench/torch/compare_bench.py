@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Side by side: `realm bench` and tools/bench_torch.py on the same shape, in one run, interleaved.
+"""Side by side: `realm bench` and bench_torch.py (next to this file) on the same shape, in one run, interleaved.
 
-    /usr/bin/python3 tools/compare_bench.py [--rounds 3] [--threads 2] [--isa native|avx2] [extra shape flags...]
+    /usr/bin/python3 bench/torch/compare_bench.py [--rounds 3] [--threads 2] [--isa native|avx2] [extra shape flags...]
 
 Builds the CLI (Release), then runs the two benchmarks alternately `--rounds` times (so machine noise
 hits both alike), and prints each metric's median and the ratio realm / PyTorch next to the targets of
@@ -23,7 +23,8 @@ import statistics
 import subprocess
 import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))  # the repository: bench/torch/ -> ../..
 TARGETS = {"train_tokens_per_s": 3.0, "decode_tokens_per_s": 10.0, "gemm_gflops": 0.8}
 
 
@@ -48,7 +49,7 @@ def main():
     if args.isa == "avx2":
         realm_env.update(DOTNET_EnableAVX512="0", DOTNET_EnableAVXVNNI="0")
         torch_env.update(OPENBLAS_CORETYPE="Haswell", ATEN_CPU_CAPABILITY="avx2")
-    torch = ["/usr/bin/python3", os.path.join(ROOT, "tools/bench_torch.py"), "--json", "--threads", str(args.threads)] + shape
+    torch = ["/usr/bin/python3", os.path.join(HERE, "bench_torch.py"), "--json", "--threads", str(args.threads)] + shape
 
     results = {"realm": [], "torch": []}
     for r in range(args.rounds):

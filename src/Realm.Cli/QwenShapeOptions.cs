@@ -1,17 +1,8 @@
+// The shape flags of the real-size benchmarks (realm bench lora, inference); option parsing only, the shape is Bench/QwenShape.cs.
 using System.CommandLine;
-using Realm.Engine.Model;
+using Realm.Cli.Bench;
 
-namespace Realm.Cli.Bench;
-
-/// <summary>A random Qwen2-style model's shape for the real-size benchmarks (q/k/v biases, tied embeddings).</summary>
-internal sealed record QwenShape(int Dim, int Layers, int Heads, int KvHeads, int Ffn, int Vocab)
-{
-    public LlamaConfig Config(int maxPositions) => new LlamaConfig
-    {
-        ModelType = "qwen2", HiddenSize = Dim, IntermediateSize = Ffn, NumHiddenLayers = Layers, NumAttentionHeads = Heads,
-        NumKeyValueHeads = KvHeads, VocabSize = Vocab, TieWordEmbeddings = true, MaxPositionEmbeddings = maxPositions,
-    }.Validate("bench shape");
-}
+namespace Realm.Cli;
 
 /// <summary>The shape flags of <c>realm bench lora</c> and <c>realm bench inference</c>; defaults: Qwen2.5-0.5B.</summary>
 internal sealed class QwenShapeOptions

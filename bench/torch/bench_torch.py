@@ -3,7 +3,7 @@
 
 For a fair comparison run it as
 
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 tools/bench_torch.py [--json]
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 bench/torch/bench_torch.py [--json]
 
 (the environment sets OPENBLAS_CORETYPE=Haswell, which disables OpenBLAS's AVX-512 kernels
 and makes every fp32 GEMM here markedly slower).
@@ -40,7 +40,8 @@ import time
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# the reference model stays with the other PyTorch reference code in the repository's tools/
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
 import llama_reference as R  # noqa: E402
 
 
