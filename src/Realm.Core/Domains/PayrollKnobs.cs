@@ -30,10 +30,13 @@ public sealed record PayrollKnobs
     /// <summary>One week in this many without children still says "kids=0" (a condition that does not apply); 0 never.</summary>
     public int DistractorOneIn { get; init; } = 6;
 
-    /// <summary>Throws a RealmException naming the first knob out of range; <paramref name="maxTrain"/> is the most conditions training can have.</summary>
-    public void Validate(int maxTrain)
+    /// <summary>
+    /// Throws a RealmException naming the first knob out of range. <paramref name="mostConditions"/> is the
+    /// most conditions a problem without a held-out pair can have; ood-length needs T+1 of them.
+    /// </summary>
+    internal void Validate(int mostConditions)
     {
-        Check(TrainMax >= 1 && TrainMax < maxTrain, nameof(TrainMax), $"must be 1..{maxTrain - 1} (ood-length needs one condition more)");
+        Check(TrainMax >= 1 && TrainMax < mostConditions, nameof(TrainMax), $"must be 1..{mostConditions - 1} (ood-length needs one condition more)");
         Check(Rates.Count > 0 && Rates.All(r => r >= 2 && r % 2 == 0), nameof(Rates), "must be even numbers of at least 2");
         Check(MinHours is >= 1 and <= 40, nameof(MinHours), "must be 1..40");
         Check(MaxOvertime is >= 1 and <= 20, nameof(MaxOvertime), "must be 1..20");
