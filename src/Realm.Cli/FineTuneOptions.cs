@@ -45,10 +45,10 @@ internal sealed class FineTuneOptions
     public readonly Option<int> CheckpointEvery;
     public readonly Option<int> MaxRoutes = new("--max-routes") { Description = "Kmax: the most routes a prompt shows.", DefaultValueFactory = _ => 3 };
     public readonly Option<int> MaxNewTokens;
-    public readonly Option<string> EvalSplit = new("--eval-split")
+    public readonly Option<string?> EvalSplit = new("--eval-split")
     {
-        Description = "Split of held-out problems whose accuracy (greedy, no routes) is measured about eight times a run; none there: no check.",
-        DefaultValueFactory = _ => "id",
+        Description = "Split of held-out problems whose accuracy (greedy, no routes) is measured about eight times a run; none there: no check. "
+            + "Default: dev when the file has it (tuning never looks at the tests), else id.",
     };
     public readonly Option<int> EvalProblems = new("--eval-problems") { Description = "Held-out problems checked each time (0: no check).", DefaultValueFactory = _ => 32 };
     public readonly Option<ulong> Seed = new("--seed") { Description = "Seed for adapters, data order, route draws and sampling.", DefaultValueFactory = _ => 1UL };

@@ -41,7 +41,7 @@ internal sealed class FineTuneSession : IDisposable
         if (adapterDir != null && Same(output, adapterDir))
             throw new RealmException($"--out {output}: must differ from --adapter (the adapter is continued into a new directory, with its own checkpoint)");
         var lora = options.Lora.Read(result, modelDir);
-        var data = FineTuneDataset.Read(result.GetRequiredValue(options.Data), result.GetValue(options.EvalSplit)!, needsSolutions,
+        var data = FineTuneDataset.Read(result.GetRequiredValue(options.Data), result.GetValue(options.EvalSplit), needsSolutions,
             result.GetValue(options.SkipBad));
         var cpu = options.Common.CreateCpu(result);
         try

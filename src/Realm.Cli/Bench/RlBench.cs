@@ -50,6 +50,7 @@ internal static class RlBench
         {
             Steps = s.Steps + 1, PromptsPerStep = s.Prompts, Generations = s.Generations, MaxNewTokens = s.NewTokens,
             MaxTokensPerPass = s.MaxTokensPerPass, CheckpointEvery = int.MaxValue, Seed = 5,
+            DynamicSampling = false, // a fixed workload: exactly Prompts × G rollouts a step
             Rewards = [new(ParityReward.RewardName, 1.0)],
             Optimizer = new OptimizerConfig { LearningRate = 1e-5f, WarmupSteps = 0, Decay = DecayShape.Constant },
         };

@@ -33,7 +33,11 @@ internal static class RlCommand
         var beta = Opt("--beta", d.Beta, "β of the k3 KL penalty to the starting policy (with LoRA: the base model without adapters); 0 keeps no reference.");
         var iterations = Opt("--iterations", d.Iterations, "μ: optimiser updates per batch of answers.");
         var noScale = new Option<bool>("--no-scale-rewards") { Description = "Advantage r − mean instead of (r − mean)/(std + 1e-4) (Dr. GRPO)." };
-        var dynamic = new Option<bool>("--dynamic-sampling") { Description = "Replace groups whose rewards are all equal by fresh problems (DAPO), up to twice a step." };
+        var dynamic = new Option<bool>("--dynamic-sampling")
+        {
+            Description = "Replace groups whose rewards are all equal by fresh problems (DAPO), up to twice a step; on by default, `--dynamic-sampling false` turns it off.",
+            DefaultValueFactory = _ => true,
+        };
         var schedule = Opt("--eaai-schedule", "linear", "EAAI fade of α from 1 to 0: linear, cosine, exponential or step.");
         var end = Opt("--eaai-end", defaults.End, "RL progress s at which α reaches 0; after it every prompt is route-free.");
         var truncate = new Option<bool>("--truncate-routes") { Description = "Also show only the first ⌈α·steps⌉ steps of each route, so the hint itself shrinks." };

@@ -2,7 +2,9 @@ namespace Realm.Training;
 
 /// <summary>
 /// GRPO settings (docs/method.md, "The GRPO core"), with TRL's names where they exist. Defaults: 8 generations per prompt,
-/// std-scaled advantages, PPO clip ε = 0.2, one inner iteration, no KL (β = 0, so no reference copy is kept).
+/// std-scaled advantages, PPO clip ε = 0.2, one inner iteration, no KL (β = 0, so no reference copy is kept), and
+/// DAPO's dynamic sampling (Yu et al. 2025, arXiv 2503.14476): groups whose rewards are all equal carry no
+/// gradient, so they are replaced by fresh prompts, at most <see cref="MaxResampleRounds"/> times a step.
 /// </summary>
 public sealed record GrpoConfig
 {
@@ -27,8 +29,12 @@ public sealed record GrpoConfig
     /// without them); 0 keeps no reference copy.
     /// </summary>
     public double Beta { get; init; }
-    /// <summary>Replace groups whose rewards are all equal by freshly sampled prompts (DAPO), up to MaxResampleRounds.</summary>
-    public bool DynamicSampling { get; init; }
+    /// <summary>
+    /// Replace groups whose rewards are all equal by freshly sampled prompts (DAPO), up to
+    /// <see cref="MaxResampleRounds"/>; the extra rollouts count in the generated tokens of the budget.
+    /// </summary>
+    public bool DynamicSampling { get; init; } = true;
+    /// <summary>Refill rounds per step, which bounds the extra rollouts at MaxResampleRounds × PromptsPerStep × G.</summary>
     public int MaxResampleRounds { get; init; } = 2;
     public int MaxTokensPerPass { get; init; } = 16384;
     public OptimizerConfig Optimizer { get; init; } = new() { LearningRate = 2e-4f, WarmupSteps = 5, Decay = DecayShape.Constant, AdamW = new AdamWOptions { WeightDecay = 0f } };
@@ -63,5 +69,6 @@ public sealed record GrpoConfig
         if (Generations < 2) throw new RealmException($"GRPO needs at least 2 generations per prompt to compare, got {Generations}");
         if (Epsilon <= 0 || UpperEpsilon <= 0) throw new RealmException("GRPO clip ε must be positive");
         if (Beta < 0) throw new RealmException("GRPO β must be ≥ 0");
+        if (MaxResampleRounds < 0) throw new RealmException($"GRPO refill rounds must be ≥ 0, got {MaxResampleRounds}");
     }
 }

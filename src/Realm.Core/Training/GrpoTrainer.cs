@@ -84,7 +84,7 @@ public sealed class GrpoTrainer<TPrompt>
             {
                 var clock = Stopwatch.StartNew();
                 double progress = (double)step / c.Steps;
-                var rollouts = Sample(sampler, ref loop.Rng, progress, out long generated);
+                var rollouts = Sample(sampler, ref loop.Rng, progress, out var sampled);
                 var rewards = rollouts.Select(r => r.Total).ToArray();
                 var (advantages, zeroStd) = GrpoMath.Advantages(rewards, c.Generations, c.ScaleRewards);
                 var samples = rollouts.Select(r => new PromptCompletion(r.Rollout.PromptIds, r.Rollout.Completion)).ToList();
@@ -142,10 +142,11 @@ public sealed class GrpoTrainer<TPrompt>
                 var (mean, std) = MeanStd(rewards);
                 report?.Invoke(new GrpoProgress(step + 1, c.Steps, mean, std,
                     _rewards.Select((f, j) => Stats(f.Name, _weights[j], rollouts.Select(r => r.Scores[j]).ToList())).ToList(),
-                    (double)zeroStd / (rollouts.Count / c.Generations),
+                    (double)zeroStd / (rollouts.Count / c.Generations), (double)sampled.FlatGroups / sampled.Groups,
+                    sampled.Groups * c.Generations, sampled.Tokens,
                     c.Beta > 0 ? klSum / Math.Max(1, counted) : null, clipped / Math.Max(1, counted),
                     entropySum / Math.Max(1, counted), samples.Average(s => (double)s.Completion.Length),
-                    (generated + c.Iterations * samples.Sum(s => (long)s.Length)) / Math.Max(1e-9, clock.Elapsed.TotalSeconds), lr, norm, eval,
+                    (sampled.Tokens + c.Iterations * samples.Sum(s => (long)s.Length)) / Math.Max(1e-9, clock.Elapsed.TotalSeconds), lr, norm, eval,
                     _source.Metrics(progress)));
             }, cancel);
         }
@@ -167,16 +168,20 @@ public sealed class GrpoTrainer<TPrompt>
         return new RewardStats(name, weight, mean, std);
     }
 
+    /// <summary>What a step's sampling cost: groups drawn (refills included), how many of them were flat, and their tokens.</summary>
+    private readonly record struct SamplingCost(int Groups, int FlatGroups, long Tokens);
+
     /// <summary>
     /// Draws prompts, generates G completions each and scores them. With dynamic sampling, groups whose
     /// rewards are all equal are replaced by fresh prompts, up to MaxResampleRounds times.
     /// </summary>
-    private List<Scored> Sample(RolloutSampler sampler, ref SplitMix64 rng, double progress, out long generatedTokens)
+    private List<Scored> Sample(RolloutSampler sampler, ref SplitMix64 rng, double progress, out SamplingCost cost)
     {
         var c = _config;
         var groups = new List<Scored>[c.PromptsPerStep];
         var todo = Enumerable.Range(0, c.PromptsPerStep).ToList();
-        generatedTokens = 0;
+        int drawn = 0, flatDrawn = 0;
+        long generatedTokens = 0;
         for (int round = 0; todo.Count > 0; round++)
         {
             var prompts = _source.Draw(todo.Count, progress, ref rng);
@@ -191,10 +196,13 @@ public sealed class GrpoTrainer<TPrompt>
                 generatedTokens += group.Sum(r => (long)r.Rollout.Completion.Length);
                 groups[todo[k]] = group;
                 bool flat = GrpoMath.IsFlat(group.Select(r => r.Total).ToList(), 0, group.Count);
+                drawn++;
+                flatDrawn += flat ? 1 : 0;
                 if (flat && c.DynamicSampling && round < c.MaxResampleRounds) retry.Add(todo[k]);
             }
             todo = retry;
         }
+        cost = new SamplingCost(drawn, flatDrawn, generatedTokens);
         return groups.SelectMany(g => g).ToList();
     }
 

@@ -210,4 +210,38 @@ public class GrpoTests
         double first = history.Take(5).Average(h => h.RewardMean), last = history.TakeLast(5).Average(h => h.RewardMean);
         Assert.True(last > first + 0.3, $"mean reward {first:F3} → {last:F3}");
     }
+
+    /// <summary>Flat (always 0) for prompts asking for a digit below 5, the digit count otherwise.</summary>
+    private sealed class HalfFlat : IRewardFunction<string>
+    {
+        public string Name => "half-flat";
+        public double Score(string prompt, string completion) => prompt[4] < '5' ? 0 : completion.Count(char.IsAsciiDigit);
+    }
+
+    [Fact]
+    public void DynamicSamplingRefillsFlatGroupsAndCountsWhatItSampled()
+    {
+        using var cpu = TestSupport.NewCpu(SimdSupport.Best);
+        var config = Config with { Steps = 3, PromptsPerStep = 8 };
+        Assert.True(config.DynamicSampling); // DAPO's dynamic sampling is the default
+        List<GrpoProgress> Run(GrpoConfig c)
+        {
+            using var model = TinyModel(cpu);
+            var history = new List<GrpoProgress>();
+            new GrpoTrainer<string>(model, new StringSource(), [new HalfFlat()], c, null).Run(history.Add);
+            return history;
+        }
+        var off = Run(config with { DynamicSampling = false });
+        Assert.All(off, h => Assert.Equal(8 * 8, h.Rollouts));
+        Assert.All(off, h => Assert.Equal(h.FracZeroStd, h.FracZeroStdRaw));
+
+        var on = Run(config);
+        Assert.All(on, h => Assert.InRange(h.Rollouts, 8 * 8, 3 * 8 * 8)); // at most two refill rounds
+        Assert.Contains(on, h => h.Rollouts > 8 * 8);
+        Assert.All(on, h => Assert.True(h.FracZeroStd <= h.FracZeroStdRaw, $"kept {h.FracZeroStd} vs raw {h.FracZeroStdRaw}"));
+        Assert.True(on.Average(h => h.FracZeroStd) < off.Average(h => h.FracZeroStd) - 0.2,
+            $"kept frac_zero_std {on.Average(h => h.FracZeroStd):F2} with refills vs {off.Average(h => h.FracZeroStd):F2} without");
+        // Every sampled token counts, so the refills show in the generated tokens.
+        Assert.All(on, h => Assert.True(h.GeneratedTokens >= h.Rollouts, $"{h.GeneratedTokens} tokens for {h.Rollouts} rollouts"));
+    }
 }

@@ -33,11 +33,12 @@ public sealed class FineTuneDataset
         Skipped = skipped;
     }
 
-    /// <param name="evalSplit">The split of held-out problems, e.g. "id".</param>
+    /// <param name="evalSplit">The split of held-out problems; null: "dev" when the file has it, else "id".</param>
     /// <param name="needsSolutions">Whether every training problem must have a correct route (distillation learns from them).</param>
-    public static FineTuneDataset Read(string path, string evalSplit, bool needsSolutions, bool skipBadLines)
+    public static FineTuneDataset Read(string path, string? evalSplit, bool needsSolutions, bool skipBadLines)
     {
         var file = ProblemJsonl.Read(path, skipBadLines);
+        evalSplit ??= file.Problems.Any(p => p.Split == Splits.Dev) ? Splits.Dev : Splits.Id;
         var skipped = new List<string>(file.BadLines);
         var faults = new Dictionary<int, string>();
         foreach (var (line, message) in DatasetValidator.CheckProblems(file)) faults.TryAdd(line, message);

@@ -60,11 +60,12 @@ public static class TrainingRuns
             ctx.Observer.StageProgress((int)p.Step,
                 $"reward {p.RewardMean:F2}, acc {p.RewardMeanOf("answer") ?? 0:P0}{alpha}, {p.TokensPerSecond:N0} tok/s{HeldOut(p.EvalAccuracy)}");
             var values = GrpoMetrics(p);
-            // The trained batch's completions, sampled once and trained on by each of the μ updates (resampled groups not counted).
+            // The trained batch's completions, trained on by each of the μ updates; every sampled token counts
+            // as generated, the groups dynamic sampling replaced included.
             double completionTokens = Math.Round(p.MeanCompletionTokens * sequences);
             values[SequencesKey] = sequences;
             values[UpdatesKey] = config.Iterations;
-            values[GeneratedTokensKey] = completionTokens;
+            values[GeneratedTokensKey] = p.GeneratedTokens;
             values[TrainedTokensKey] = completionTokens * config.Iterations;
             ctx.Record(method, p.Step, values);
         }, ctx.Cancel, () => QuickEval(ctx, model));
@@ -101,6 +102,7 @@ public static class TrainingRuns
         var values = new Dictionary<string, double>
         {
             ["reward_mean"] = p.RewardMean, ["reward_std"] = p.RewardStd, ["frac_zero_std"] = p.FracZeroStd,
+            ["frac_zero_std_raw"] = p.FracZeroStdRaw, ["rollouts"] = p.Rollouts,
             ["clip_frac"] = p.ClipFraction, ["entropy"] = p.Entropy, ["completion_tokens"] = p.MeanCompletionTokens,
             ["tokens_per_s"] = p.TokensPerSecond, ["lr"] = p.LearningRate, ["grad_norm"] = p.GradNorm,
         };
