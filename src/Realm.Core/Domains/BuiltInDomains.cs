@@ -5,7 +5,7 @@ namespace Realm.Domains;
 /// <summary>The domains that ship with realm, by name.</summary>
 public static class BuiltInDomains
 {
-    public static IReadOnlyList<IDomain> All { get; } = [new ArithmeticDomain(), new TariffDomain()];
+    public static IReadOnlyList<IDomain> All { get; } = [new ArithmeticDomain(), new TariffDomain(), new PayrollDomain()];
 
     public static IDomain? TryGet(string name) => All.FirstOrDefault(d => d.Name == name);
 

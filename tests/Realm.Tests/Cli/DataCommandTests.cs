@@ -7,6 +7,7 @@ public class DataCommandTests
     [Theory]
     [InlineData("tariff")]
     [InlineData("arith")]
+    [InlineData("payroll")]
     public void GenerateThenValidate(string domain)
     {
         using var dir = new TempDirectory();
@@ -50,6 +51,7 @@ public class DataCommandTests
     [Theory]
     [InlineData("tariff", "R13. Minimum charge")]
     [InlineData("arith", "R2. Do *, / and % before + and -.")]
+    [InlineData("payroll", "R7. Tax: take off a tenth of the gross above 200.")]
     public void RulebookPrintsTheNumberedRules(string domain, string rule)
     {
         var r = RealmProcess.Run("data", "rulebook", "--domain", domain);
